@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -34,6 +35,7 @@ CHANNEL_NAME_MAX_LENGTH = 64
 CHANNEL_DISPLAY_NAME_MAX_RUNES = 64
 CHANNEL_HEADER_MAX_RUNES = 1024
 CHANNEL_PURPOSE_MAX_RUNES = 250
+EPHEMERAL_POSTS_KEPT = 1000
 _CHANNEL_NAME_RE = re.compile(r"^[a-z0-9]+([a-z\-_0-9]+|(__)?)[a-z0-9]*$")
 _DM_NAME_RE = re.compile(r"^[a-z0-9]{26}__[a-z0-9]{26}$")
 _GM_NAME_RE = re.compile(r"^[a-f0-9]{40}$")
@@ -85,6 +87,8 @@ class SimState:
     files: dict[str, FileInfo] = field(default_factory=dict)
     hooks: dict[str, CommandHook] = field(default_factory=dict)
     triggers: dict[str, TriggerGrant] = field(default_factory=dict)
+    # Ephemeral posts are never stored, but their buttons must still work: keep the latest.
+    ephemeral_posts: OrderedDict[str, Post] = field(default_factory=OrderedDict)
     clock: Callable[[], int] = now_ms
     sinks: list[EventSink] = field(default_factory=list)
 
@@ -211,7 +215,9 @@ class SimState:
                 return channel
         return None
 
-    def validate_channel(self, name: str, display_name: str, channel_type: str, header: str, purpose: str) -> None:
+    def validate_channel(
+        self, name: str, display_name: str, channel_type: str, header: str, purpose: str
+    ) -> None:
         """``Channel.IsValid`` for open and private channels: 400 with Mattermost's error ids."""
         if channel_type not in ("O", "P"):
             raise AppError(400, "model.channel.is_valid.type.app_error", "Invalid type.")
@@ -316,6 +322,58 @@ class SimState:
             Broadcast(channel_id=channel.id),
         )
         return channel
+
+    def patch_channel(
+        self,
+        channel: Channel,
+        *,
+        display_name: str | None = None,
+        header: str | None = None,
+        purpose: str | None = None,
+    ) -> Channel:
+        """Apply a ``ChannelPatch`` after ``Channel.IsValid``; broadcast ``channel_updated``."""
+        new_display = channel.display_name if display_name is None else display_name.strip()
+        new_header = channel.header if header is None else header
+        new_purpose = channel.purpose if purpose is None else purpose
+        if channel.type in ("O", "P"):
+            self.validate_channel(channel.name, new_display, channel.type, new_header, new_purpose)
+        elif len(new_header) > CHANNEL_HEADER_MAX_RUNES:
+            raise AppError(400, "model.channel.is_valid.header.app_error", "Invalid header.")
+        channel.display_name, channel.header, channel.purpose = new_display, new_header, new_purpose
+        channel.update_at = self.clock()
+        self.publish(
+            "channel_updated",
+            {"channel": json.dumps(channel.to_json())},
+            Broadcast(channel_id=channel.id),
+        )
+        return channel
+
+    def archive_channel(self, channel: Channel) -> None:
+        """Archive (soft-delete) an open or private channel; broadcast ``channel_deleted``."""
+        if channel.type not in ("O", "P"):
+            raise AppError(400, "api.channel.delete_channel.type.invalid", "Cannot delete this channel.")
+        if channel.delete_at:
+            raise AppError(400, "api.channel.delete_channel.deleted.app_error", "The channel is archived.")
+        channel.delete_at = channel.update_at = self.clock()
+        self.publish(
+            "channel_deleted",
+            {"channel_id": channel.id, "delete_at": channel.delete_at, "team_id": channel.team_id},
+            Broadcast(team_id=channel.team_id),
+        )
+
+    def save_file(self, uploader: User, channel: Channel, name: str, mime_type: str, data: bytes) -> FileInfo:
+        """Store an uploaded file, not yet attached to any post."""
+        info = FileInfo(
+            id=new_id(),
+            user_id=uploader.id,
+            channel_id=channel.id,
+            name=name,
+            mime_type=mime_type,
+            data=data,
+            create_at=self.clock(),
+        )
+        self.files[info.id] = info
+        return info
 
     # -- posts ----------------------------------------------------------------
 
@@ -437,8 +495,14 @@ class SimState:
         post.delete_at = self.clock()
         self.publish("post_deleted", {"post": post.to_json_string()}, Broadcast(channel_id=post.channel_id))
 
-    def send_ephemeral(self, user_id: str, channel_id: str, message: str, props: dict[str, Any] | None = None,
-                       root_id: str = "") -> Post:
+    def send_ephemeral(
+        self,
+        user_id: str,
+        channel_id: str,
+        message: str,
+        props: dict[str, Any] | None = None,
+        root_id: str = "",
+    ) -> Post:
         """Deliver an ephemeral post to one user (never stored) via ``ephemeral_message``."""
         post = Post(
             id=new_id(),
@@ -452,6 +516,9 @@ class SimState:
             ephemeral=True,
         )
         self._assign_action_ids(post.props)
+        self.ephemeral_posts[post.id] = post
+        while len(self.ephemeral_posts) > EPHEMERAL_POSTS_KEPT:
+            self.ephemeral_posts.popitem(last=False)
         self.publish(
             "ephemeral_message",
             {"post": post.to_json_string()},
