@@ -1,0 +1,220 @@
+"""Timeline events: the dated record of what happened during a run.
+
+An event keeps user ids, never display names: names change and are rendered when the timeline is
+shown. Its ``summary`` is therefore a small template whose ``{placeholders}`` name values in the
+event:
+
+* ``{actor}`` is the acting user;
+* ``{<key>_id}`` is a user id kept in ``details[<key>_id]``;
+* ``{<key>_ids}`` is a sequence of user ids kept in ``details[<key>_ids]``;
+* any other ``{key}`` is plain text kept in ``details[key]`` (task titles and the like, which
+  may themselves contain braces and so never go into the template).
+
+:func:`render_summary` turns a summary into text given a way to name users.
+"""
+
+from __future__ import annotations
+
+import string
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from types import MappingProxyType
+
+DetailValue = str | int | bool | tuple[str, ...]
+"""What an event's details may hold: JSON-friendly scalars and tuples of user ids."""
+
+
+class TimelineEventType(StrEnum):
+    """Kinds of timeline events, named as the Playbooks plugin names them where it has them."""
+
+    RUN_CREATED = "run_created"
+    TASK_STATE_MODIFIED = "task_state_modified"
+    STATUS_UPDATED = "status_updated"
+    STATUS_UPDATE_REQUESTED = "status_update_requested"
+    STATUS_UPDATE_SNOOZED = "status_update_snoozed"
+    STATUS_UPDATES_ENABLED = "status_updates_enabled"
+    STATUS_UPDATES_DISABLED = "status_updates_disabled"
+    OWNER_CHANGED = "owner_changed"
+    ASSIGNEE_CHANGED = "assignee_changed"
+    RAN_SLASH_COMMAND = "ran_slash_command"
+    EVENT_FROM_POST = "event_from_post"
+    USER_JOINED_LEFT = "user_joined_left"
+    PARTICIPANTS_CHANGED = "participants_changed"
+    PUBLISHED_RETROSPECTIVE = "published_retrospective"
+    CANCELED_RETROSPECTIVE = "canceled_retrospective"
+    RETROSPECTIVE_ENABLED = "retrospective_enabled"
+    RETROSPECTIVE_DISABLED = "retrospective_disabled"
+    RUN_FINISHED = "run_finished"
+    RUN_RESTORED = "run_restored"
+    CHANNEL_ARCHIVED = "channel_archived"
+    CHANNEL_UNARCHIVED = "channel_unarchived"
+    # Ours alone: the plugin records no event for these checklist edits.
+    CHECKLIST_ITEM_ADDED = "checklist_item_added"
+    CHECKLIST_ITEM_REMOVED = "checklist_item_removed"
+    CHECKLIST_ITEM_RENAMED = "checklist_item_renamed"
+    DUE_DATE_CHANGED = "due_date_changed"
+
+    @property
+    def plugin_name(self) -> str | None:
+        """The plugin's name for this event type, or ``None`` when the plugin has no such event."""
+        return _PLUGIN_NAMES.get(self)
+
+    @classmethod
+    def from_plugin_name(cls, name: str) -> TimelineEventType | None:
+        """Our event type for one of the plugin's names (including its legacy ``commander_changed``)."""
+        if name == "commander_changed":
+            return cls.OWNER_CHANGED
+        return _FROM_PLUGIN.get(name)
+
+
+_OURS_ONLY = frozenset(
+    {
+        TimelineEventType.CHECKLIST_ITEM_ADDED,
+        TimelineEventType.CHECKLIST_ITEM_REMOVED,
+        TimelineEventType.CHECKLIST_ITEM_RENAMED,
+        TimelineEventType.DUE_DATE_CHANGED,
+    }
+)
+_PLUGIN_NAMES: Mapping[TimelineEventType, str] = MappingProxyType(
+    {
+        **{t: t.value for t in TimelineEventType if t not in _OURS_ONLY},
+        TimelineEventType.RUN_CREATED: "incident_created",
+    }
+)
+_FROM_PLUGIN: Mapping[str, TimelineEventType] = MappingProxyType({v: k for k, v in _PLUGIN_NAMES.items()})
+
+
+@dataclass(frozen=True, slots=True)
+class TimelineEvent:
+    """One thing that happened in a run, at a time, done by someone (``actor_id`` may be empty for
+    the service itself)."""
+
+    type: TimelineEventType
+    at: datetime
+    actor_id: str
+    summary: str
+    details: Mapping[str, DetailValue] = field(default_factory=lambda: MappingProxyType({}))
+
+    def __post_init__(self) -> None:
+        # Freeze the details so an event can be shared safely between runs and renderers.
+        if not isinstance(self.details, MappingProxyType):
+            object.__setattr__(self, "details", MappingProxyType(dict(self.details)))
+
+
+def event(
+    type_: TimelineEventType, at: datetime, actor_id: str, summary: str = "", **details: DetailValue
+) -> TimelineEvent:
+    """Build an event; keyword arguments become its details."""
+    return TimelineEvent(type=type_, at=at, actor_id=actor_id, summary=summary, details=details)
+
+
+NOBODY = "nobody"
+"""How an empty user id reads in a rendered summary (an item without assignee, say)."""
+
+
+def render_summary(event_: TimelineEvent, user_name: Callable[[str], str]) -> str:
+    """Render an event's summary, naming users with ``user_name`` (for instance ``"@alice"``).
+
+    Placeholders whose value is missing render as an empty string, so events written by older
+    versions still render.
+    """
+    parts: list[str] = []
+    for literal, key, _spec, _conversion in string.Formatter().parse(event_.summary):
+        parts.append(literal)
+        if key is None:
+            continue
+        parts.append(_render_value(event_, key, user_name))
+    return "".join(parts)
+
+
+def _render_value(event_: TimelineEvent, key: str, user_name: Callable[[str], str]) -> str:
+    def name(user_id: str) -> str:
+        return user_name(user_id) if user_id else NOBODY
+
+    if key == "actor":
+        return name(event_.actor_id)
+    value = event_.details.get(key, "")
+    if key.endswith("_ids") and isinstance(value, Sequence) and not isinstance(value, str):
+        return ", ".join(name(str(user_id)) for user_id in value)
+    if key.endswith("_id"):
+        return name(str(value))
+    return str(value)
+
+
+# Factories for events that services outside the run model record.
+
+
+def run_created(at: datetime, reporter_id: str, *, run_name: str) -> TimelineEvent:
+    """The run was started by ``reporter_id``."""
+    return event(TimelineEventType.RUN_CREATED, at, reporter_id, "{actor} started “{run}”", run=run_name)
+
+
+def status_updated(at: datetime, author_id: str, *, post_id: str) -> TimelineEvent:
+    """A status update was posted (``post_id`` is the status post)."""
+    return event(
+        TimelineEventType.STATUS_UPDATED, at, author_id, "{actor} posted a status update", post_id=post_id
+    )
+
+
+def status_update_requested(at: datetime, requester_id: str) -> TimelineEvent:
+    """Someone asked the owner for a status update."""
+    return event(
+        TimelineEventType.STATUS_UPDATE_REQUESTED, at, requester_id, "{actor} requested a status update"
+    )
+
+
+def status_update_snoozed(at: datetime, actor_id: str, *, until: datetime) -> TimelineEvent:
+    """The next status update reminder was put off until ``until``."""
+    return event(
+        TimelineEventType.STATUS_UPDATE_SNOOZED,
+        at,
+        actor_id,
+        "{actor} snoozed the status update reminder",
+        until=until.isoformat(),
+    )
+
+
+def status_updates_toggled(at: datetime, actor_id: str, *, enabled: bool) -> TimelineEvent:
+    """Status updates were switched on or off for the run."""
+    if enabled:
+        return event(TimelineEventType.STATUS_UPDATES_ENABLED, at, actor_id, "{actor} enabled status updates")
+    return event(TimelineEventType.STATUS_UPDATES_DISABLED, at, actor_id, "{actor} disabled status updates")
+
+
+def retrospective_published(at: datetime, actor_id: str) -> TimelineEvent:
+    """The retrospective was published."""
+    return event(
+        TimelineEventType.PUBLISHED_RETROSPECTIVE, at, actor_id, "{actor} published the retrospective"
+    )
+
+
+def retrospective_canceled(at: datetime, actor_id: str) -> TimelineEvent:
+    """The retrospective was canceled."""
+    return event(TimelineEventType.CANCELED_RETROSPECTIVE, at, actor_id, "{actor} canceled the retrospective")
+
+
+def ran_slash_command(at: datetime, actor_id: str, *, command: str, task: str) -> TimelineEvent:
+    """An item's slash command was run."""
+    return event(
+        TimelineEventType.RAN_SLASH_COMMAND,
+        at,
+        actor_id,
+        "{actor} ran the slash command `{command}`",
+        command=command,
+        task=task,
+    )
+
+
+def event_from_post(at: datetime, actor_id: str, *, text: str, post_id: str, author_id: str) -> TimelineEvent:
+    """A post was added to the timeline (``at`` is the post's creation time)."""
+    return event(
+        TimelineEventType.EVENT_FROM_POST,
+        at,
+        actor_id,
+        "{text}",
+        text=text,
+        post_id=post_id,
+        author_id=author_id,
+    )
