@@ -142,8 +142,9 @@ class Simulator:
         log.info("simulated Mattermost listening on %s", self.url)
 
     async def stop(self) -> None:
-        """Close every websocket and stop serving."""
+        """Close every websocket and the outgoing HTTP session, and stop serving."""
         await self.hub.close_all()
+        await self.integrations.close()
         if self.runner is not None:
             await self.runner.cleanup()
             self.runner = None
