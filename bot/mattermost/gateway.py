@@ -1,0 +1,469 @@
+"""The bot's only door to Mattermost's REST API: typed methods over ``AsyncTypedDriver``.
+
+Each method names one Mattermost operation and returns a view from :mod:`bot.mattermost.types`;
+timeouts, the concurrency cap, retries and error translation live in
+:mod:`bot.mattermost.transport`. The driver's endpoint methods are used wherever they fit; a
+few calls go through its client directly, each with the reason beside it.
+
+The driver drops every ``None``-valued key from request bodies, so "leave unchanged" is spelled
+``None`` here and an explicit null can never be sent; nothing the bot does needs one.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Iterable, Mapping
+from functools import partial
+from typing import Any
+
+import httpx
+
+from .errors import MalformedResponse, NotFound
+from .transport import DriverTransport, json_body, parse, parse_list
+from .types import MMChannel, MMCommand, MMFileInfo, MMPost, MMTeam, MMUser
+
+log = logging.getLogger(__name__)
+
+CHANNEL_MEMBERS_PAGE = 200  # the server's per_page maximum
+ADD_MEMBERS_BATCH = 1000  # the most ``user_ids`` one add-members call accepts
+MAX_MEMBER_PAGES = 500  # 100 000 members: a bound so a misbehaving server cannot loop us forever
+
+
+class MattermostGateway:
+    """Typed, bounded, error-translating access to one Mattermost server as the bot.
+
+    ``url`` is the server's site URL (``https://chat.example.com``); ``token`` the bot's access
+    token. Every attempt is limited to ``request_timeout`` seconds and at most
+    ``max_concurrency`` calls are in flight at once. ``max_retries``/``retry_max_sleep`` tune the
+    driver's retries (429 always, 5xx and lost connections for non-``POST``); ``post_retries``
+    bounds the gateway's own retries of the ``POST`` calls safe to repeat. Failures raise
+    :class:`~bot.mattermost.errors.MattermostError` subclasses.
+    """
+
+    def __init__(
+        self,
+        url: str,
+        token: str,
+        request_timeout: float = 10.0,
+        max_concurrency: int = 8,
+        *,
+        max_retries: int = 3,
+        retry_max_sleep: float = 30.0,
+        post_retries: int = 2,
+        verify: bool | str = True,
+    ) -> None:
+        self._transport = DriverTransport(
+            url,
+            token,
+            request_timeout=request_timeout,
+            max_concurrency=max_concurrency,
+            max_retries=max_retries,
+            retry_max_sleep=retry_max_sleep,
+            post_retries=post_retries,
+            verify=verify,
+        )
+        self._driver = self._transport.driver
+        self._client = self._transport.driver.client
+        self._call = self._transport.call
+        self._me: MMUser | None = None
+
+    async def close(self) -> None:
+        """Close the HTTP connection pool."""
+        await self._transport.close()
+
+    async def __aenter__(self) -> MattermostGateway:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.close()
+
+    @staticmethod
+    def _present(**fields: Any) -> dict[str, Any]:
+        """Only the fields with a value: ``None`` means "not sent" (the driver would drop it anyway)."""
+        return {key: value for key, value in fields.items() if value is not None}
+
+    # -- users and teams ----------------------------------------------------------
+
+    async def me(self) -> MMUser:
+        """The bot's own user (fetched once, then cached)."""
+        if self._me is None:
+            result = await self._call("get me", lambda: self._driver.users.get_user("me"))
+            self._me = parse(MMUser.from_json, result, "get me")
+        return self._me
+
+    async def user(self, user_id: str) -> MMUser:
+        """A user by id; :class:`NotFound` if unknown."""
+        result = await self._call("get user", lambda: self._driver.users.get_user(user_id))
+        return parse(MMUser.from_json, result, "get user")
+
+    async def user_by_username(self, username: str) -> MMUser | None:
+        """A user by username (without ``@``), or ``None`` if there is none."""
+        name = username.removeprefix("@")
+        try:
+            result = await self._call(
+                "get user by name", lambda: self._driver.users.get_user_by_username(name)
+            )
+        except NotFound:
+            return None
+        return parse(MMUser.from_json, result, "get user by name")
+
+    async def users_by_ids(self, user_ids: Iterable[str]) -> list[MMUser]:
+        """The users with these ids; unknown ids are left out, as Mattermost does."""
+        ids = list(dict.fromkeys(user_ids))
+        if not ids:
+            return []
+        result = await self._call(
+            "get users by ids", lambda: self._driver.users.get_users_by_ids(ids), replay=True
+        )
+        return parse_list(MMUser.from_json, result, "get users by ids")
+
+    async def team_by_name(self, name: str) -> MMTeam:
+        """A team by its URL name; :class:`NotFound` if unknown."""
+        result = await self._call("get team by name", lambda: self._driver.teams.get_team_by_name(name))
+        return parse(MMTeam.from_json, result, "get team by name")
+
+    async def team(self, team_id: str) -> MMTeam:
+        """A team by id; :class:`NotFound` if unknown."""
+        result = await self._call("get team", lambda: self._driver.teams.get_team(team_id))
+        return parse(MMTeam.from_json, result, "get team")
+
+    async def is_team_member(self, team_id: str, user_id: str) -> bool:
+        """Whether the user currently belongs to the team (a removed member keeps a record
+        with ``delete_at`` set, so that is checked too)."""
+        try:
+            result = await self._call(
+                "get team member", lambda: self._driver.teams.get_team_member(team_id, user_id)
+            )
+        except NotFound:
+            return False
+        body = json_body(result, "get team member")
+        return isinstance(body, dict) and not body.get("delete_at")
+
+    # -- channels -----------------------------------------------------------------
+
+    async def channel(self, channel_id: str) -> MMChannel:
+        """A channel by id; :class:`NotFound` if unknown or unreadable."""
+        result = await self._call("get channel", lambda: self._driver.channels.get_channel(channel_id))
+        return parse(MMChannel.from_json, result, "get channel")
+
+    async def channel_by_name(self, team_id: str, name: str) -> MMChannel | None:
+        """A team's channel by its URL name, or ``None`` if there is none."""
+        try:
+            result = await self._call(
+                "get channel by name", lambda: self._driver.channels.get_channel_by_name(team_id, name)
+            )
+        except NotFound:
+            return None
+        return parse(MMChannel.from_json, result, "get channel by name")
+
+    async def create_channel(
+        self,
+        team_id: str,
+        name: str,
+        display_name: str,
+        private: bool,
+        header: str = "",
+        purpose: str = "",
+    ) -> MMChannel:
+        """Create a public or private channel (not replayed: a retry could meet "name exists")."""
+        result = await self._call(
+            "create channel",
+            lambda: self._driver.channels.create_channel(
+                team_id, name, display_name, "P" if private else "O", purpose=purpose, header=header
+            ),
+        )
+        return parse(MMChannel.from_json, result, "create channel")
+
+    async def patch_channel(
+        self,
+        channel_id: str,
+        header: str | None = None,
+        purpose: str | None = None,
+        display_name: str | None = None,
+    ) -> MMChannel:
+        """Change some of a channel's texts; ``None`` leaves a field as it is."""
+        result = await self._call(
+            "patch channel",
+            lambda: self._driver.channels.patch_channel(
+                channel_id, header=header, purpose=purpose, display_name=display_name
+            ),
+        )
+        return parse(MMChannel.from_json, result, "patch channel")
+
+    async def add_channel_members(self, channel_id: str, user_ids: Iterable[str]) -> None:
+        """Add users to a channel; adding an existing member is a no-op on the server."""
+        ids = list(dict.fromkeys(user_ids))
+        for start in range(0, len(ids), ADD_MEMBERS_BATCH):
+            batch = ids[start : start + ADD_MEMBERS_BATCH]
+            # One id goes as ``user_id``, which every server version understands.
+            single, many = (batch[0], None) if len(batch) == 1 else (None, batch)
+            await self._call(
+                "add channel members",
+                partial(self._driver.channels.add_channel_member, channel_id, user_id=single, user_ids=many),
+                replay=True,
+            )
+
+    async def channel_member_ids(self, channel_id: str) -> list[str]:
+        """The ids of every member of a channel, all pages read."""
+        ids: list[str] = []
+        for page in range(MAX_MEMBER_PAGES):
+            result = await self._call(
+                "get channel members",
+                partial(
+                    self._driver.channels.get_channel_members,
+                    channel_id,
+                    page=page,
+                    per_page=CHANNEL_MEMBERS_PAGE,
+                ),
+            )
+            members = json_body(result, "get channel members")
+            if not isinstance(members, list):
+                raise MalformedResponse(200, "", "get channel members: expected a JSON array")
+            ids.extend(
+                m["user_id"] for m in members if isinstance(m, dict) and isinstance(m.get("user_id"), str)
+            )
+            if len(members) < CHANNEL_MEMBERS_PAGE:
+                break
+        return ids
+
+    async def is_channel_member(self, channel_id: str, user_id: str) -> bool:
+        """Whether the user is a member of the channel."""
+        try:
+            await self._call(
+                "get channel member", lambda: self._driver.channels.get_channel_member(channel_id, user_id)
+            )
+        except NotFound:
+            return False
+        return True
+
+    async def remove_channel_member(self, channel_id: str, user_id: str) -> None:
+        """Remove a user from a channel."""
+        await self._call(
+            "remove channel member",
+            lambda: self._driver.channels.remove_user_from_channel(channel_id, user_id),
+        )
+
+    async def archive_channel(self, channel_id: str) -> None:
+        """Archive a channel (Mattermost's ``DELETE /channels/{id}`` is a soft delete)."""
+        await self._call("archive channel", lambda: self._driver.channels.delete_channel(channel_id))
+
+    async def direct_channel(self, user_id: str) -> MMChannel:
+        """The direct-message channel between the bot and a user (created if needed)."""
+        me = await self.me()
+        result = await self._call(
+            "create direct channel",
+            lambda: self._driver.channels.create_direct_channel([me.id, user_id]),
+            replay=True,
+        )
+        return parse(MMChannel.from_json, result, "create direct channel")
+
+    # -- posts --------------------------------------------------------------------
+
+    async def create_post(
+        self,
+        channel_id: str,
+        message: str,
+        *,
+        root_id: str = "",
+        props: Mapping[str, Any] | None = None,
+        file_ids: Iterable[str] | None = None,
+        pending_post_id: str | None = None,
+    ) -> MMPost:
+        """Post a message as the bot.
+
+        ``pending_post_id`` is an idempotency key: Mattermost returns the first post for a
+        repeated key instead of posting twice. When omitted, a fresh key is used for this call,
+        so the gateway's own retries after a 5xx or a timeout stay safe.
+        """
+        # Sent through the driver's client: its ``create_post`` has no ``pending_post_id``.
+        body = self._present(
+            channel_id=channel_id,
+            message=message,
+            root_id=root_id or None,
+            props=dict(props) if props is not None else None,
+            file_ids=list(file_ids) if file_ids is not None else None,
+            pending_post_id=pending_post_id or uuid.uuid4().hex,
+        )
+        result = await self._call(
+            "create post", lambda: self._client.post("/api/v4/posts", options=body), replay=True
+        )
+        return parse(MMPost.from_json, result, "create post")
+
+    async def update_post(self, post_id: str, message: str, props: Mapping[str, Any]) -> MMPost:
+        """Replace a post's message and props (``PUT``: the full body, fields left out are blanked)."""
+        result = await self._call(
+            "update post",
+            # The driver annotates ``props`` as str; Mattermost wants the object.
+            lambda: self._driver.posts.update_post(post_id, post_id, message=message, props=dict(props)),
+        )
+        return parse(MMPost.from_json, result, "update post")
+
+    async def patch_post(
+        self,
+        post_id: str,
+        *,
+        message: str | None = None,
+        props: Mapping[str, Any] | None = None,
+        file_ids: Iterable[str] | None = None,
+        is_pinned: bool | None = None,
+    ) -> MMPost:
+        """Change some fields of a post; ``None`` leaves a field as it is."""
+        result = await self._call(
+            "patch post",
+            lambda: self._driver.posts.patch_post(
+                post_id,
+                message=message,
+                props=dict(props) if props is not None else None,
+                file_ids=list(file_ids) if file_ids is not None else None,
+                is_pinned=is_pinned,
+            ),
+        )
+        return parse(MMPost.from_json, result, "patch post")
+
+    async def get_post(self, post_id: str) -> MMPost:
+        """A post by id; :class:`NotFound` if unknown or deleted."""
+        result = await self._call("get post", lambda: self._driver.posts.get_post(post_id))
+        return parse(MMPost.from_json, result, "get post")
+
+    async def delete_post(self, post_id: str) -> None:
+        """Delete a post."""
+        await self._call("delete post", lambda: self._driver.posts.delete_post(post_id))
+
+    async def channel_posts_since(self, channel_id: str, since_ms: int) -> list[MMPost]:
+        """Posts of a channel created, edited or deleted after ``since_ms``, oldest first.
+
+        This is how the bot catches up after missing websocket events.
+        """
+        result = await self._call(
+            "get posts since",
+            lambda: self._driver.posts.get_posts_for_channel(channel_id, since=since_ms),
+        )
+        body = json_body(result, "get posts since")
+        posts = body.get("posts") if isinstance(body, dict) else None
+        if not isinstance(posts, dict):
+            raise MalformedResponse(200, "", "get posts since: expected a PostList with 'posts'")
+        parsed = [parse(MMPost.from_json, post, "get posts since") for post in posts.values()]
+        return sorted(parsed, key=lambda post: (post.create_at, post.id))
+
+    async def add_reaction(self, post_id: str, emoji_name: str) -> None:
+        """React to a post as the bot (repeating a reaction is a no-op on the server)."""
+        me = await self.me()
+        reaction = {"user_id": me.id, "post_id": post_id, "emoji_name": emoji_name.strip(":")}
+        await self._call("add reaction", lambda: self._driver.reactions.save_reaction(reaction), replay=True)
+
+    # -- files --------------------------------------------------------------------
+
+    async def upload_file(self, channel_id: str, filename: str, data: bytes) -> str:
+        """Upload a file for a later post in the channel; returns its file id."""
+        # No ``filename`` query parameter: with it Mattermost takes the raw body as the file.
+        result = await self._call(
+            "upload file",
+            lambda: self._driver.files.upload_file(files=(filename, data), channel_id=channel_id),
+        )
+        body = json_body(result, "upload file")
+        infos = body.get("file_infos") if isinstance(body, dict) else None
+        if not isinstance(infos, list) or not infos:
+            raise MalformedResponse(201, "", "upload file: expected 'file_infos' with one entry")
+        return parse(MMFileInfo.from_json, infos[0], "upload file").id
+
+    async def download_file(self, file_id: str) -> bytes:
+        """A file's bytes."""
+        # The raw request: the driver's ``get`` would decode a file whose type is JSON.
+        response = await self._call(
+            "download file", lambda: self._client.make_request("get", f"/api/v4/files/{file_id}")
+        )
+        if not isinstance(response, httpx.Response):
+            raise MalformedResponse(200, "", "download file: no response body")
+        return response.content
+
+    async def file_info(self, file_id: str) -> MMFileInfo:
+        """An uploaded file's metadata."""
+        result = await self._call("get file info", lambda: self._driver.files.get_file_info(file_id))
+        return parse(MMFileInfo.from_json, result, "get file info")
+
+    # -- interactivity ------------------------------------------------------------
+
+    async def open_dialog(self, trigger_id: str, url: str, dialog: Mapping[str, Any]) -> None:
+        """Open an interactive dialog for the user who caused ``trigger_id`` (not replayed:
+        a second open would show the dialog twice)."""
+        await self._call(
+            "open dialog",
+            lambda: self._driver.integration_actions.open_interactive_dialog(trigger_id, url, dict(dialog)),
+        )
+
+    # -- slash commands -----------------------------------------------------------
+
+    async def list_commands(self, team_id: str) -> list[MMCommand]:
+        """The team's custom slash commands the bot may manage (tokens included)."""
+        result = await self._call(
+            "list commands", lambda: self._driver.commands.list_commands(team_id=team_id, custom_only=True)
+        )
+        return parse_list(MMCommand.from_json, result, "list commands")
+
+    async def create_command(self, team_id: str, trigger: str, url: str, **fields: Any) -> MMCommand:
+        """Register a custom slash command; ``fields`` are further ``Command`` fields
+        (``method`` defaults to ``"P"``; ``auto_complete``, ``auto_complete_desc``, …)."""
+        body = {"method": "P", **self._present(**fields), "team_id": team_id, "trigger": trigger, "url": url}
+        # Through the driver's client: its ``create_command`` accepts only team, method, trigger and url.
+        result = await self._call(
+            "create command", lambda: self._client.post("/api/v4/commands", options=body)
+        )
+        return parse(MMCommand.from_json, result, "create command")
+
+    async def update_command(self, command: MMCommand) -> MMCommand:
+        """Replace a command's settings with ``command`` (the server keeps its token and creator)."""
+        result = await self._call(
+            "update command", lambda: self._driver.commands.update_command(command.id, command.to_json())
+        )
+        return parse(MMCommand.from_json, result, "update command")
+
+    async def regen_command_token(self, command_id: str) -> str:
+        """Issue a new token for a command and return it."""
+        result = await self._call(
+            "regenerate command token", lambda: self._driver.commands.regen_command_token(command_id)
+        )
+        body = json_body(result, "regenerate command token")
+        token = body.get("token") if isinstance(body, dict) else None
+        if not isinstance(token, str) or not token:
+            raise MalformedResponse(200, "", "regenerate command token: no 'token' in the answer")
+        return token
+
+    async def ensure_slash_command(
+        self,
+        team_id: str,
+        trigger: str,
+        url: str,
+        description: str,
+        hint: str,
+        *,
+        display_name: str = "",
+    ) -> str:
+        """Register the bot's ``/trigger`` command in a team, idempotently; returns its token.
+
+        An existing command of the bot's with this trigger is kept (and its token with it),
+        its URL and texts updated when they changed; otherwise the command is created.
+        """
+        me = await self.me()
+        wanted = trigger.strip().removeprefix("/").lower()
+        settings: dict[str, Any] = {
+            "url": url,
+            "method": "P",
+            "auto_complete": True,
+            "auto_complete_desc": description,
+            "auto_complete_hint": hint,
+            "description": description,
+            "display_name": display_name or wanted.capitalize(),
+        }
+        for command in await self.list_commands(team_id):
+            if command.trigger != wanted or command.creator_id != me.id:
+                continue
+            current = command.to_json()
+            if any(current[key] != value for key, value in settings.items()):
+                log.info("updating the /%s command in team %s", wanted, team_id)
+                updated = await self.update_command(MMCommand.from_json({**current, **settings}))
+                return updated.token or command.token
+            return command.token
+        log.info("registering the /%s command in team %s", wanted, team_id)
+        created = await self.create_command(team_id, wanted, **settings)
+        return created.token
