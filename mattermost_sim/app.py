@@ -18,8 +18,7 @@ log = logging.getLogger(__name__)
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
-SIM_KEY: web.AppKey[Simulator] = web.AppKey("simulator", None)  # type: ignore[arg-type]
-REQUEST_ID_KEY = "mm_request_id"
+REQUEST_ID_KEY = web.RequestKey("mm_request_id", str)
 SERVER_VERSION = "10.11.0"
 MAX_PAYLOAD_BYTES = 300_000  # ServiceSettings.MaximumPayloadSizeBytes
 
@@ -52,8 +51,7 @@ def current_user(request: web.Request) -> User:
 
 def request_id(request: web.Request) -> str:
     """The ``X-Request-Id`` assigned to this request."""
-    value = request.get(REQUEST_ID_KEY)
-    return value if isinstance(value, str) else ""
+    return request[REQUEST_ID_KEY] if REQUEST_ID_KEY in request else ""
 
 
 @web.middleware
@@ -156,3 +154,6 @@ class Simulator:
         self.hub.forget_connections()
         self.app = self._build_app()
         await self.start(self.host, port)
+
+
+SIM_KEY = web.AppKey("simulator", Simulator)
