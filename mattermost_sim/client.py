@@ -1,0 +1,389 @@
+"""A Mattermost client acting as one human, through the public API only.
+
+:class:`Person` speaks REST under ``/api/v4`` and listens on the websocket the way the web app
+does, so a test written with it runs against the simulator or a real Mattermost server alike::
+
+    async with Person(sim.url, "alice-token") as alice:
+        await alice.listen()
+        await alice.execute(channel_id, "/playbook run")
+        dialog = await alice.next_dialog()
+        await alice.submit_dialog(dialog, {"name": "Outage"})
+"""
+
+# Every wait in this API takes an explicit ``timeout`` so tests read as what a person expects.
+# ruff: noqa: ASYNC109
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+from collections.abc import Callable
+from types import TracebackType
+from typing import Any
+
+import aiohttp
+
+EventPredicate = Callable[[dict[str, Any]], bool]
+MAX_PAGES = 50
+PAGE_SIZE = 200
+
+
+class MattermostError(Exception):
+    """A REST call Mattermost refused: HTTP status, AppError id and message."""
+
+    def __init__(self, status: int, error_id: str, message: str) -> None:
+        super().__init__(f"{status} {error_id or '(no id)'}: {message}")
+        self.status = status
+        self.id = error_id
+        self.message = message
+
+
+class Person:
+    """One Mattermost user at a client: posts, commands, clicks, dialogs and the websocket."""
+
+    def __init__(self, base_url: str, token: str, *, request_timeout: float = 30.0) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.token = token
+        self._request_timeout = request_timeout
+        self._session: aiohttp.ClientSession | None = None
+        self._me: dict[str, Any] | None = None
+        self._current_channel_id = ""
+        self._current_team_id = ""
+        self._ws: aiohttp.ClientWebSocketResponse | None = None
+        self._reader: asyncio.Task[None] | None = None
+        self._events: list[dict[str, Any]] = []
+        self._consumed: set[int] = set()
+        self._arrival = asyncio.Event()
+        self._request_seq = 0
+
+    async def __aenter__(self) -> Person:
+        self._session = aiohttp.ClientSession(
+            headers={"Authorization": f"Bearer {self.token}", "X-Requested-With": "XMLHttpRequest"},
+            timeout=aiohttp.ClientTimeout(total=self._request_timeout),
+        )
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.close()
+
+    async def close(self) -> None:
+        """Stop listening and close the HTTP session."""
+        if self._reader is not None:
+            self._reader.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._reader
+            self._reader = None
+        if self._ws is not None:
+            await self._ws.close()
+            self._ws = None
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
+
+    # -- REST -----------------------------------------------------------------
+
+    async def _request(
+        self,
+        method: str,
+        path: str,
+        *,
+        body: Any = None,
+        params: dict[str, str] | None = None,
+        form: aiohttp.FormData | None = None,
+    ) -> Any:
+        """Call ``/api/v4{path}``; the decoded JSON body, or :class:`MattermostError`."""
+        if self._session is None:
+            raise RuntimeError("use Person as an async context manager: async with Person(url, token) as p")
+        kwargs: dict[str, Any] = {"params": params}
+        if form is not None:
+            kwargs["data"] = form
+        elif body is not None:
+            kwargs["json"] = body
+        async with self._session.request(method, f"{self.base_url}/api/v4{path}", **kwargs) as response:
+            text = await response.text()
+            if response.status >= 400:
+                raise _error_of(response.status, text)
+            return json.loads(text) if text else None
+
+    async def me(self) -> dict[str, Any]:
+        """The signed-in user (``GET /users/me``)."""
+        self._me = await self._request("GET", "/users/me")
+        return self._me
+
+    async def my_id(self) -> str:
+        """The signed-in user's id."""
+        me = self._me or await self.me()
+        return str(me["id"])
+
+    async def team(self, name: str) -> dict[str, Any]:
+        """A team by name; it becomes the current team, as when the person opens it."""
+        team: dict[str, Any] = await self._request("GET", f"/teams/name/{name}")
+        self._current_team_id = str(team["id"])
+        return team
+
+    async def channel_by_name(self, team_id: str, name: str) -> dict[str, Any]:
+        """A team's channel by name."""
+        channel: dict[str, Any] = await self._request("GET", f"/teams/{team_id}/channels/name/{name}")
+        return channel
+
+    async def my_channels(self, team_id: str) -> list[dict[str, Any]]:
+        """The channels the person belongs to on a team."""
+        channels: list[dict[str, Any]] = await self._request("GET", f"/users/me/teams/{team_id}/channels")
+        return channels
+
+    async def join(self, channel_id: str) -> dict[str, Any]:
+        """Join a channel; the channel membership."""
+        member: dict[str, Any] = await self._request(
+            "POST", f"/channels/{channel_id}/members", body={"user_id": await self.my_id()}
+        )
+        return member
+
+    async def direct_channel_with(self, user_id: str) -> dict[str, Any]:
+        """The direct-message channel with another user (created on first use)."""
+        channel: dict[str, Any] = await self._request(
+            "POST", "/channels/direct", body=[await self.my_id(), user_id]
+        )
+        return channel
+
+    async def post(
+        self, channel_id: str, message: str, root_id: str = "", file_ids: list[str] | None = None
+    ) -> dict[str, Any]:
+        """Write a message (a reply when ``root_id`` is set); the created post."""
+        body: dict[str, Any] = {"channel_id": channel_id, "message": message, "root_id": root_id}
+        if file_ids:
+            body["file_ids"] = list(file_ids)
+        post: dict[str, Any] = await self._request("POST", "/posts", body=body)
+        self._current_channel_id = channel_id
+        return post
+
+    async def upload(self, channel_id: str, filename: str, data: bytes) -> str:
+        """Upload a file to attach to a post in the channel; its file id."""
+        form = aiohttp.FormData()
+        form.add_field("channel_id", channel_id)
+        form.add_field("files", data, filename=filename, content_type="application/octet-stream")
+        uploaded = await self._request("POST", "/files", form=form)
+        return str(uploaded["file_infos"][0]["id"])
+
+    async def execute(self, channel_id: str, command: str, team_id: str | None = None) -> dict[str, Any]:
+        """Run a slash command in a channel (``POST /commands/execute``); the command response."""
+        body = {"channel_id": channel_id, "command": command}
+        if team_id or self._current_team_id:
+            body["team_id"] = team_id or self._current_team_id
+        response: dict[str, Any] = await self._request("POST", "/commands/execute", body=body)
+        self._current_channel_id = channel_id
+        return response
+
+    async def create_command(self, team_id: str, trigger: str, url: str, method: str = "P") -> dict[str, Any]:
+        """Register a custom slash command on a team (Integrations → Slash Commands); the command."""
+        body = {"team_id": team_id, "trigger": trigger, "url": url, "method": method}
+        command: dict[str, Any] = await self._request("POST", "/commands", body=body)
+        return command
+
+    async def click(self, post_id: str, action_id: str, selected_option: str | None = None) -> dict[str, Any]:
+        """Press a message button, or pick ``selected_option`` from a message menu."""
+        body = {"selected_option": selected_option} if selected_option is not None else {}
+        self._current_channel_id = await self._channel_of_post(post_id) or self._current_channel_id
+        response: dict[str, Any] = await self._request(
+            "POST", f"/posts/{post_id}/actions/{action_id}", body=body
+        )
+        return response
+
+    async def _channel_of_post(self, post_id: str) -> str:
+        """The channel a post is in: from a received event, else by asking the server."""
+        for event in reversed(self._events):
+            post = _post_of(event)
+            if post is not None and post.get("id") == post_id:
+                return str(post.get("channel_id", ""))
+        with contextlib.suppress(MattermostError):
+            return str((await self.get_post(post_id)).get("channel_id", ""))
+        return ""
+
+    async def submit_dialog(
+        self,
+        dialog_event: dict[str, Any],
+        submission: dict[str, Any],
+        cancelled: bool = False,
+        *,
+        channel_id: str | None = None,
+        team_id: str | None = None,
+    ) -> dict[str, Any]:
+        """Submit (or cancel) a dialog received through ``open_dialog`` (see :meth:`next_dialog`).
+
+        The channel and team are those the person is looking at — the last one posted,
+        commanded or clicked in — unless given.
+        """
+        dialog = dialog_event.get("dialog")
+        if not isinstance(dialog, dict):
+            raise ValueError(
+                "dialog_event must be what next_dialog() returned: {'url': ..., 'dialog': {...}}"
+            )
+        body = {
+            "url": dialog_event.get("url", ""),
+            "callback_id": dialog.get("callback_id", ""),
+            "state": dialog.get("state", ""),
+            "submission": {} if cancelled else submission,
+            "user_id": await self.my_id(),
+            "channel_id": channel_id or dialog_event.get("channel_id") or self._current_channel_id,
+            "team_id": team_id or dialog_event.get("team_id") or self._current_team_id,
+            "cancelled": cancelled,
+        }
+        response: dict[str, Any] = await self._request("POST", "/actions/dialogs/submit", body=body) or {}
+        return response
+
+    async def channel_posts(self, channel_id: str, since: int | None = None) -> list[dict[str, Any]]:
+        """The channel's posts, oldest first: all of them, or those changed after ``since`` (ms)."""
+        if since is not None:
+            listing = await self._request(
+                "GET", f"/channels/{channel_id}/posts", params={"since": str(since)}
+            )
+            return _oldest_first([listing])
+        pages = []
+        for page in range(MAX_PAGES):
+            params = {"page": str(page), "per_page": str(PAGE_SIZE)}
+            listing = await self._request("GET", f"/channels/{channel_id}/posts", params=params)
+            pages.append(listing)
+            if len(listing.get("order") or []) < PAGE_SIZE:
+                break
+        return _oldest_first(pages)
+
+    async def get_post(self, post_id: str) -> dict[str, Any]:
+        """One post."""
+        post: dict[str, Any] = await self._request("GET", f"/posts/{post_id}")
+        return post
+
+    async def react(self, post_id: str, emoji: str) -> dict[str, Any]:
+        """Add an emoji reaction to a post."""
+        body = {"user_id": await self.my_id(), "post_id": post_id, "emoji_name": emoji}
+        reaction: dict[str, Any] = await self._request("POST", "/reactions", body=body)
+        return reaction
+
+    async def unreact(self, post_id: str, emoji: str) -> None:
+        """Remove the person's emoji reaction from a post."""
+        await self._request("DELETE", f"/users/{await self.my_id()}/posts/{post_id}/reactions/{emoji}")
+
+    # -- websocket ------------------------------------------------------------
+
+    async def listen(self, timeout: float = 5.0) -> None:
+        """Connect the websocket and record every event from ``hello`` on."""
+        if self._session is None:
+            raise RuntimeError("use Person as an async context manager before listen()")
+        if self._reader is not None:
+            return
+        self._ws = await self._session.ws_connect(
+            f"{self.base_url}/api/v4/websocket", timeout=aiohttp.ClientWSTimeout(ws_close=timeout)
+        )
+        message = await self._ws.receive(timeout=timeout)
+        hello = json.loads(message.data) if message.type is aiohttp.WSMsgType.TEXT else {}
+        if not isinstance(hello, dict) or hello.get("event") != "hello":
+            raise ConnectionError(f"the websocket did not say hello: {message}")
+        self._record(hello)
+        self._reader = asyncio.create_task(self._read(self._ws))
+
+    async def _read(self, ws: aiohttp.ClientWebSocketResponse) -> None:
+        """Record events until the socket ends (request replies are not events)."""
+        try:
+            async for message in ws:
+                if message.type is not aiohttp.WSMsgType.TEXT:
+                    continue
+                with contextlib.suppress(ValueError):
+                    body = json.loads(message.data)
+                    if isinstance(body, dict) and "event" in body:
+                        self._record(body)
+        finally:
+            self._wake()
+
+    def _record(self, event: dict[str, Any]) -> None:
+        self._events.append(event)
+        self._wake()
+
+    def _wake(self) -> None:
+        self._arrival.set()
+        self._arrival = asyncio.Event()
+
+    async def typing(self, channel_id: str, parent_id: str = "") -> None:
+        """Tell the channel the person is typing (a websocket ``user_typing`` request)."""
+        if self._ws is None:
+            raise RuntimeError("call listen() before typing()")
+        self._request_seq += 1
+        data = {"channel_id": channel_id, "parent_id": parent_id}
+        await self._ws.send_json({"action": "user_typing", "seq": self._request_seq, "data": data})
+
+    def events(self, name: str) -> list[dict[str, Any]]:
+        """Every event of this name received so far, oldest first."""
+        return [event for event in self._events if event.get("event") == name]
+
+    async def next_event(
+        self, event_name: str, predicate: EventPredicate | None = None, timeout: float = 5.0
+    ) -> dict[str, Any]:
+        """The oldest not yet taken event of this name (and matching ``predicate``), waiting for it.
+
+        Events that arrived before the call count, so nothing is missed between an action
+        and the wait for its effect. Raises TimeoutError saying what was awaited.
+        """
+        if self._reader is None:
+            raise RuntimeError("call listen() before waiting for events")
+        try:
+            async with asyncio.timeout(timeout):
+                while True:
+                    arrival = self._arrival
+                    for index, event in enumerate(self._events):
+                        if index in self._consumed or event.get("event") != event_name:
+                            continue
+                        if predicate is None or predicate(event):
+                            self._consumed.add(index)
+                            return event
+                    await arrival.wait()
+        except TimeoutError:
+            wanted = f"{event_name!r} event" + (" matching the predicate" if predicate else "")
+            seen = [event.get("event") for event in self._events]
+            state = "open" if self._ws is not None and not self._ws.closed else "closed"
+            raise TimeoutError(
+                f"no {wanted} within {timeout:g}s (websocket {state}; events so far: {seen})"
+            ) from None
+
+    async def next_ephemeral(self, timeout: float = 5.0) -> dict[str, Any]:
+        """The next ephemeral post shown to the person, as a post dict."""
+        event = await self.next_event("ephemeral_message", timeout=timeout)
+        post: dict[str, Any] = json.loads(event["data"]["post"])
+        self._current_channel_id = str(post.get("channel_id") or self._current_channel_id)
+        return post
+
+    async def next_dialog(self, timeout: float = 5.0) -> dict[str, Any]:
+        """The next dialog opened for the person: ``{"trigger_id", "url", "dialog": {...}}``."""
+        event = await self.next_event("open_dialog", timeout=timeout)
+        dialog: dict[str, Any] = json.loads(event["data"]["dialog"])
+        return dialog
+
+
+def _error_of(status: int, text: str) -> MattermostError:
+    """The error a failed response carries (an AppError body, or plain text such as 429's)."""
+    try:
+        body = json.loads(text)
+    except ValueError:
+        body = None
+    if isinstance(body, dict):
+        return MattermostError(status, str(body.get("id", "")), str(body.get("message", "")))
+    return MattermostError(status, "", text.strip())
+
+
+def _post_of(event: dict[str, Any]) -> dict[str, Any] | None:
+    """The post an event carries, decoded, if any."""
+    raw = event.get("data", {}).get("post")
+    if not isinstance(raw, str):
+        return None
+    with contextlib.suppress(ValueError):
+        post = json.loads(raw)
+        return post if isinstance(post, dict) else None
+    return None
+
+
+def _oldest_first(listings: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The posts named in the PostLists' ``order``, oldest first, each once."""
+    posts: dict[str, dict[str, Any]] = {}
+    for listing in listings:
+        for post_id in listing.get("order") or []:
+            posts[post_id] = listing["posts"][post_id]
+    return sorted(posts.values(), key=lambda post: (post.get("create_at", 0), post.get("id", "")))
