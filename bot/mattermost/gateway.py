@@ -16,6 +16,7 @@ import uuid
 from collections.abc import Iterable, Mapping
 from functools import partial
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -390,6 +391,23 @@ class MattermostGateway:
         await self._call(
             "open dialog",
             lambda: self._driver.integration_actions.open_interactive_dialog(trigger_id, url, dict(dialog)),
+        )
+
+    async def respond_to_command(self, response_url: str, response: Mapping[str, Any]) -> None:
+        """Send a delayed slash-command response through its ``response_url`` hook.
+
+        Only hooks of this server are followed: a form could name any URL, and the hook id in
+        the path is the only credential, so it must never be sent elsewhere.
+        """
+        hook = urlsplit(response_url)
+        server = urlsplit(str(self._client.url))
+        if (hook.scheme, hook.netloc) != (server.scheme, server.netloc) or not hook.path.startswith(
+            "/hooks/commands/"
+        ):
+            raise ValueError("response_url does not point at this Mattermost server's command hooks")
+        await self._call(
+            "respond to command",
+            lambda: self._client.make_request("post", hook.path, options=dict(response)),
         )
 
     # -- slash commands -----------------------------------------------------------

@@ -1,0 +1,166 @@
+"""Wiring and lifecycle of the running service: database, Mattermost, HTTP server, websocket."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from aiohttp import web
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.config import Settings
+from bot.mattermost.errors import MattermostError, Unauthorized
+from bot.mattermost.gateway import MattermostGateway
+from bot.mattermost.websocket import WebsocketSupervisor
+from bot.security import ContextSigner, derive_key
+from bot.services.context import Services, utc_now
+from bot.services.people import People
+from handlers.http import COMMAND_PATH, MAX_BODY_BYTES, CallbackServer, CommandTokens
+from handlers.registry import Routers, build_routers
+from handlers.replies import Reply
+from storage.database import create_engine, session_factory
+from storage.migrate import migrate
+from storage.repositories.settings import SettingsRepository
+
+log = logging.getLogger(__name__)
+
+COMMAND_DESCRIPTION = "Run playbooks: checklists, owners, timeline"
+COMMAND_HINT = "[run|list|show|check|finish|help]"
+
+
+class StartupError(Exception):
+    """The service cannot start; the message says why and what to do."""
+
+
+@dataclass
+class BotApp:
+    """One running Playbooks Bot: call :meth:`start`, later :meth:`stop`."""
+
+    settings: Settings
+    clock: Callable[[], datetime] = utc_now
+    services: Services | None = None
+    routers: Routers | None = None
+    callbacks: CallbackServer | None = None
+    engine: AsyncEngine | None = None
+    runner: web.AppRunner | None = None
+    websocket: WebsocketSupervisor | None = None
+    tokens: CommandTokens = field(default_factory=CommandTokens)
+    port: int = 0
+
+    async def start(self) -> None:
+        """Migrate, check the token, serve callbacks, register ``/playbook``, start listening."""
+        settings = self.settings
+        self.engine = create_engine(settings.database_url)
+        await migrate(settings.database_url)
+        sessions = session_factory(self.engine)
+        gateway = MattermostGateway(
+            settings.mattermost_url,
+            settings.mattermost_token.get_secret_value(),
+            request_timeout=settings.request_timeout,
+        )
+        try:
+            bot = await gateway.me()
+        except Unauthorized as error:
+            await gateway.close()
+            raise StartupError(
+                "Mattermost refused the bot's token: check mattermost_token (PLAYBOOKS_MATTERMOST_TOKEN)."
+            ) from error
+        async with sessions() as session, session.begin():
+            secret = (
+                settings.secret.get_secret_value()
+                if settings.secret is not None
+                else await SettingsRepository(session).get_or_create_secret()
+            )
+        signer = ContextSigner(derive_key(secret, "buttons"))
+        self.services = Services(
+            gateway=gateway,
+            sessions=sessions,
+            signer=signer,
+            people=People(gateway),
+            bot=bot,
+            public_url=settings.public_url,
+            command_trigger=settings.command_trigger,
+            clock=self.clock,
+        )
+        self.routers = build_routers(settings.command_trigger)
+        self.callbacks = CallbackServer(
+            tokens=self.tokens,
+            signer=signer,
+            commands=self.routers.commands,
+            actions=self.routers.actions,
+            dialogs=self.routers.dialogs,
+            services=self.services,
+            respond_later=self._respond_later,
+        )
+        await self._serve_http()
+        await self._register_commands()
+        await self._listen()
+        log.info("Playbooks Bot is running as @%s", bot.username)
+
+    async def _serve_http(self) -> None:
+        assert self.callbacks is not None
+        app = web.Application(client_max_size=MAX_BODY_BYTES)
+        self.callbacks.register(app)
+        app.router.add_get("/healthz", _healthz)
+        self.runner = web.AppRunner(app, access_log=None)
+        await self.runner.setup()
+        site = web.TCPSite(self.runner, self.settings.listen_host, self.settings.listen_port)
+        await site.start()
+        server = getattr(site, "_server", None)
+        sockets = getattr(server, "sockets", None) or []
+        self.port = sockets[0].getsockname()[1] if sockets else self.settings.listen_port
+
+    async def _register_commands(self) -> None:
+        """Register or update ``/playbook`` in each configured team; keep its token to verify calls."""
+        assert self.services is not None
+        gateway = self.services.gateway
+        url = f"{self.settings.public_url}{COMMAND_PATH}"
+        for team_name in self.settings.teams:
+            try:
+                team = await gateway.team_by_name(team_name)
+                token = await gateway.ensure_slash_command(
+                    team.id, self.settings.command_trigger, url, COMMAND_DESCRIPTION, COMMAND_HINT,
+                    display_name="Playbooks",
+                )
+            except MattermostError as error:
+                raise StartupError(
+                    f"Could not register /{self.settings.command_trigger} in team {team_name!r}: "
+                    f"{error}. Is the bot a member of that team, with permission to manage slash commands?"
+                ) from error
+            self.tokens.by_team[team.id] = token
+
+    async def _listen(self) -> None:
+        assert self.services is not None and self.routers is not None
+        services, events = self.services, self.routers.events
+
+        async def handle(event: Mapping[str, Any]) -> None:
+            await events.dispatch(event, services)
+
+        self.websocket = WebsocketSupervisor(
+            self.settings.mattermost_url, self.settings.mattermost_token.get_secret_value(), handle
+        )
+        await self.websocket.start()
+
+    async def _respond_later(self, response_url: str, reply: Reply) -> None:
+        assert self.services is not None
+        await self.services.gateway.respond_to_command(response_url, reply.to_command_response())
+
+    async def stop(self) -> None:
+        """Stop listening, finish in-flight work, close connections."""
+        if self.websocket is not None:
+            await self.websocket.stop()
+        if self.callbacks is not None:
+            await self.callbacks.background.drain()
+        if self.runner is not None:
+            await self.runner.cleanup()
+        if self.services is not None:
+            await self.services.gateway.close()
+        if self.engine is not None:
+            await self.engine.dispose()
+
+
+async def _healthz(request: web.Request) -> web.Response:
+    return web.json_response({"status": "ok"})

@@ -1,0 +1,1 @@
+"""Services: one module per capability; each function does one user-level thing."""

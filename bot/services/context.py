@@ -1,0 +1,51 @@
+"""What every service and handler is given: the gateway, the database, signing and the clock."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.mattermost.gateway import MattermostGateway
+from bot.mattermost.types import MMUser
+from bot.security import ContextSigner
+
+from .people import People
+
+
+def utc_now() -> datetime:
+    """The current time, timezone-aware in UTC."""
+    return datetime.now(UTC)
+
+
+@dataclass
+class Services:
+    """The service's shared dependencies, built once at start-up by :mod:`bot.app`."""
+
+    gateway: MattermostGateway
+    sessions: async_sessionmaker[AsyncSession]
+    signer: ContextSigner
+    people: People
+    bot: MMUser
+    public_url: str
+    command_trigger: str = "playbook"
+    clock: Callable[[], datetime] = utc_now
+
+    @property
+    def action_url(self) -> str:
+        """Where Mattermost sends button clicks."""
+        return f"{self.public_url}/mattermost/action"
+
+    @property
+    def dialog_url(self) -> str:
+        """Where Mattermost sends dialog submissions."""
+        return f"{self.public_url}/mattermost/dialog"
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[AsyncSession]:
+        """A session in a transaction, committed on success and rolled back on error."""
+        async with self.sessions() as session, session.begin():
+            yield session

@@ -1,0 +1,206 @@
+"""The HTTP endpoints Mattermost calls: slash commands, button clicks, dialog submissions.
+
+Every request is verified (command token or signed context), answered fast, and any
+slow work continues in the background, its result reaching the person through the
+command's ``response_url``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import web
+
+from bot.security import ContextSigner, ExpiredContext, ForgedContext, constant_time_equals
+
+from .callbacks import ActionRequest, ActionResult, ActionRouter, DialogRequest, DialogRouter
+from .replies import BadRequest, CommandRequest, Reply
+from .slash import CommandCall, CommandRouter
+
+log = logging.getLogger(__name__)
+
+# Slash-command forms, clicks and submissions are small; refuse anything larger early.
+MAX_BODY_BYTES = 256 * 1024
+COMMAND_PATH = "/mattermost/command"
+ACTION_PATH = "/mattermost/action"
+DIALOG_PATH = "/mattermost/dialog"
+
+ResponseUrlPoster = Callable[[str, Reply], Awaitable[None]]
+
+STALE_BUTTON = (
+    "That button didn't come from me, or it has expired, so I ignored it. "
+    "Use the buttons on the latest post, or `/playbook help`."
+)
+SOMETHING_WENT_WRONG = "Sorry, something went wrong on my side; nothing was changed. Please try again."
+
+
+@dataclass
+class CommandTokens:
+    """The ``/playbook`` command token of each team, checked in constant time."""
+
+    by_team: dict[str, str] = field(default_factory=dict)
+
+    def verify(self, team_id: str, token: str) -> bool:
+        """Whether ``token`` is the command token registered for ``team_id``."""
+        expected = self.by_team.get(team_id)
+        return expected is not None and constant_time_equals(expected, token)
+
+
+@dataclass
+class BackgroundWork:
+    """Tracks work that continues after a request was answered, so shutdown can wait for it."""
+
+    tasks: set[asyncio.Task[None]] = field(default_factory=set)
+
+    def spawn(self, work: Awaitable[None], name: str) -> None:
+        """Run ``work`` in the background, logging (never raising) its failure."""
+
+        async def guarded() -> None:
+            try:
+                await work
+            except Exception:
+                log.exception("background work %s failed", name)
+
+        task = asyncio.create_task(guarded(), name=name)
+        self.tasks.add(task)
+        task.add_done_callback(self.tasks.discard)
+
+    async def drain(self, timeout: float = 10.0) -> None:
+        """Wait for running work to finish (up to ``timeout``), then cancel the rest."""
+        if not self.tasks:
+            return
+        _, pending = await asyncio.wait(set(self.tasks), timeout=timeout)
+        for task in pending:
+            task.cancel()
+        await asyncio.gather(*pending, return_exceptions=True)
+
+
+@dataclass
+class CallbackServer:
+    """Verifies and dispatches Mattermost's calls to the bot."""
+
+    tokens: CommandTokens
+    signer: ContextSigner
+    commands: CommandRouter
+    actions: ActionRouter
+    dialogs: DialogRouter
+    services: Any
+    respond_later: ResponseUrlPoster
+    background: BackgroundWork = field(default_factory=BackgroundWork)
+
+    def register(self, app: web.Application) -> None:
+        """Add the callback routes to ``app``."""
+        app.router.add_post(COMMAND_PATH, self.handle_command)
+        app.router.add_post(ACTION_PATH, self.handle_action)
+        app.router.add_post(DIALOG_PATH, self.handle_dialog)
+
+    async def handle_command(self, request: web.Request) -> web.Response:
+        """A slash command: verify its token, run the sub-command, answer at once."""
+        try:
+            body = await _read_body(request)
+            command = CommandRequest.from_body(body)
+        except BadRequest as error:
+            return web.json_response({"error": str(error)}, status=400)
+        if not self.tokens.verify(command.team_id, command.token):
+            log.warning("refused a slash command with a wrong token for team %s", command.team_id)
+            return web.json_response({"error": "invalid command token"}, status=401)
+        parsed = self.commands.parse(command, self.services)
+        if isinstance(parsed, Reply):
+            return web.json_response(parsed.to_command_response())
+        try:
+            reply = await self.commands.dispatch(parsed)
+        except Exception:
+            log.exception("/%s %s failed", self.commands.trigger, parsed.name)
+            reply = Reply(SOMETHING_WENT_WRONG)
+        self._continue_later(parsed)
+        return web.json_response(reply.to_command_response())
+
+    def _continue_later(self, call: CommandCall) -> None:
+        response_url = call.request.response_url
+        for work in call.deferred:
+
+            async def run(work: Callable[[], Awaitable[Reply]] = work) -> None:
+                try:
+                    reply = await work()
+                except Exception:
+                    log.exception("deferred work of /%s %s failed", self.commands.trigger, call.name)
+                    reply = Reply(SOMETHING_WENT_WRONG)
+                if response_url and (reply.text or reply.attachments):
+                    await self.respond_later(response_url, reply)
+
+            self.background.spawn(run(), name=f"command-{call.name}")
+
+    async def handle_action(self, request: web.Request) -> web.Response:
+        """A button click: verify its signed context, apply it, answer with the updated post."""
+        try:
+            click = ActionRequest.from_json(_parse_json(await _read_body(request)))
+        except BadRequest as error:
+            return web.json_response({"error": str(error)}, status=400)
+        try:
+            payload = self.signer.verify(click.context)
+        except (ForgedContext, ExpiredContext):
+            log.warning("refused a click with a forged or expired context from %s", click.user_id)
+            return web.json_response(ActionResult(ephemeral_text=STALE_BUTTON).to_json())
+        handler = self.actions.handlers.get(str(payload.get("a", "")))
+        if handler is None:
+            return web.json_response(ActionResult(ephemeral_text=STALE_BUTTON).to_json())
+        try:
+            result = await handler(click, payload, self.services)
+        except Exception:
+            log.exception("click %s failed", payload.get("a"))
+            result = ActionResult(ephemeral_text=SOMETHING_WENT_WRONG)
+        return web.json_response(result.to_json())
+
+    async def handle_dialog(self, request: web.Request) -> web.Response:
+        """A dialog submission: verify its signed state, apply it, answer errors or close."""
+        try:
+            submission = DialogRequest.from_json(_parse_json(await _read_body(request)))
+        except BadRequest as error:
+            return web.json_response({"error": str(error)}, status=400)
+        if submission.cancelled:
+            return web.json_response({})
+        try:
+            state = self.signer.verify(_parse_state(submission.state))
+        except (ForgedContext, ExpiredContext):
+            return web.json_response({"error": "This form has expired. Please open it again."})
+        handler = self.dialogs.handlers.get(submission.callback_id)
+        if handler is None or state.get("d") != submission.callback_id:
+            return web.json_response({"error": "This form is not one of mine. Please open it again."})
+        try:
+            result = await handler(submission, state, self.services)
+        except Exception:
+            log.exception("dialog %s failed", submission.callback_id)
+            return web.json_response({"error": SOMETHING_WENT_WRONG})
+        return web.json_response(result.to_json())
+
+
+async def _read_body(request: web.Request) -> str:
+    if request.content_length is not None and request.content_length > MAX_BODY_BYTES:
+        raise BadRequest("the request is too large")
+    raw = await request.content.read(MAX_BODY_BYTES + 1)
+    if len(raw) > MAX_BODY_BYTES:
+        raise BadRequest("the request is too large")
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise BadRequest("the request is not UTF-8") from error
+
+
+def _parse_json(body: str) -> Any:
+    try:
+        return json.loads(body)
+    except json.JSONDecodeError as error:
+        raise BadRequest("the request is not valid JSON") from error
+
+
+def _parse_state(state: str) -> Mapping[str, Any]:
+    try:
+        value = json.loads(state) if state else {}
+    except json.JSONDecodeError:
+        return {}
+    return value if isinstance(value, dict) else {}

@@ -1,0 +1,29 @@
+"""All the routers of the bot, filled by the handler modules."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .callbacks import ActionRouter, DialogRouter
+from .events import EventRouter
+from .slash import CommandRouter
+
+
+@dataclass
+class Routers:
+    """The slash-command, button, dialog and websocket-event routers."""
+
+    commands: CommandRouter
+    actions: ActionRouter = field(default_factory=ActionRouter)
+    dialogs: DialogRouter = field(default_factory=DialogRouter)
+    events: EventRouter = field(default_factory=EventRouter)
+
+
+def build_routers(trigger: str = "playbook") -> Routers:
+    """Routers with every handler module registered, in the order help lists them."""
+    from . import help as help_commands
+
+    routers = Routers(commands=CommandRouter(trigger))
+    for module in (help_commands,):
+        module.register(routers)
+    return routers

@@ -1,0 +1,85 @@
+"""The end-to-end harness: the simulator, the bot serving against it, and people acting as users.
+
+Tests act only through Mattermost's API (the :class:`~mattermost_sim.client.Person` client) and
+read back what Mattermost would show, so the same tests could run against a real server.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.app import BotApp
+from bot.config import Settings
+from mattermost_sim import Simulator
+from mattermost_sim.client import Person
+
+
+def unused_port() -> int:
+    """A free TCP port on 127.0.0.1 (Mattermost must know the bot's address before it listens)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+@dataclass
+class Harness:
+    """A running world: simulator, bot, and two people (alice, and root the system admin)."""
+
+    sim: Simulator
+    bot: BotApp
+    alice: Person
+    root: Person
+    team_id: str
+    town_square_id: str
+
+    async def command(self, person: Person, text: str, channel_id: str | None = None) -> dict[str, Any]:
+        """Run ``text`` (e.g. ``/playbook list``) as ``person``; returns Mattermost's command response."""
+        return await person.execute(channel_id or self.town_square_id, text, team_id=self.team_id)
+
+    async def settle(self) -> None:
+        """Wait until the bot has finished background work and handled the events sent so far."""
+        assert self.bot.callbacks is not None and self.bot.websocket is not None
+        for _ in range(3):
+            await self.bot.callbacks.background.drain(timeout=10)
+            await self.bot.websocket.wait_idle()
+            await asyncio.sleep(0)
+
+
+def bot_settings(sim: Simulator, database_url: str) -> Settings:
+    """Settings for a bot serving the seeded ``acme`` team of ``sim``."""
+    port = unused_port()
+    return Settings(
+        mattermost_url=sim.url,
+        mattermost_token="bot-token",  # noqa: S106 - the seed's token
+        teams=["acme"],
+        database_url=database_url,
+        listen=f"127.0.0.1:{port}",
+        public_url=f"http://127.0.0.1:{port}",
+    )
+
+
+@pytest.fixture
+async def harness(sim: Simulator, tmp_path: Path) -> AsyncIterator[Harness]:
+    """The bot on SQLite against the seeded simulator, with alice and root listening."""
+    bot = BotApp(bot_settings(sim, f"sqlite+aiosqlite:///{tmp_path / 'bot.sqlite'}"))
+    await bot.start()
+    try:
+        assert bot.websocket is not None
+        async with asyncio.timeout(10):
+            await bot.websocket.connected.wait()
+        async with Person(sim.url, "alice-token") as alice, Person(sim.url, "root-token") as root:
+            await alice.listen()
+            await root.listen()
+            team = await alice.team("acme")
+            town_square = await alice.channel_by_name(team["id"], "town-square")
+            yield Harness(sim, bot, alice, root, team["id"], town_square["id"])
+    finally:
+        await bot.stop()
