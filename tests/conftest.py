@@ -10,6 +10,7 @@ import pytest
 from mattermost_sim import Simulator
 from mattermost_sim.seed import load_seed_file
 from mattermost_sim.validation import default_spec_path
+from tests.db import database_url, migrated_engine, session_factory  # noqa: F401
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "seed.yaml"

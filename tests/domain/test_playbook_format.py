@@ -40,9 +40,10 @@ from bot.playbook_format import (
     import_playbook,
     parse_document,
 )
+from tests.paths import PLAYBOOK_TEMPLATES
 
 ROOT = Path(__file__).resolve().parents[2]
-TEMPLATES = Path("/work/shared/playbook-templates")
+TEMPLATES = PLAYBOOK_TEMPLATES
 STARTERS = sorted((ROOT / "bot" / "starter_playbooks").glob("*.yaml"))
 
 
