@@ -118,6 +118,16 @@ class Person:
         me = self._me or await self.me()
         return str(me["id"])
 
+    async def user_by_username(self, username: str) -> dict[str, Any]:
+        """A user by username (``GET /users/username/{username}``)."""
+        user: dict[str, Any] = await self._request("GET", f"/users/username/{username}")
+        return user
+
+    async def users_by_ids(self, user_ids: list[str]) -> list[dict[str, Any]]:
+        """Users by id (``POST /users/ids``); unknown ids are left out."""
+        users: list[dict[str, Any]] = await self._request("POST", "/users/ids", body=sorted(set(user_ids)))
+        return users
+
     async def team(self, name: str) -> dict[str, Any]:
         """A team by name; it becomes the current team, as when the person opens it."""
         team: dict[str, Any] = await self._request("GET", f"/teams/name/{name}")
