@@ -95,6 +95,7 @@ class BotApp:
             services=self.services,
             respond_later=self._respond_later,
         )
+        self.services.background = self.callbacks.background
         await self._serve_http()
         await self._register_commands()
         await self._listen()
@@ -122,7 +123,11 @@ class BotApp:
             try:
                 team = await gateway.team_by_name(team_name)
                 token = await gateway.ensure_slash_command(
-                    team.id, self.settings.command_trigger, url, COMMAND_DESCRIPTION, COMMAND_HINT,
+                    team.id,
+                    self.settings.command_trigger,
+                    url,
+                    COMMAND_DESCRIPTION,
+                    COMMAND_HINT,
                     display_name="Playbooks",
                 )
             except MattermostError as error:
@@ -133,7 +138,8 @@ class BotApp:
             self.tokens.by_team[team.id] = token
 
     async def _listen(self) -> None:
-        assert self.services is not None and self.routers is not None
+        assert self.services is not None
+        assert self.routers is not None
         services, events = self.services, self.routers.events
 
         async def handle(event: Mapping[str, Any]) -> None:

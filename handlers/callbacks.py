@@ -6,7 +6,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from .replies import MAX_FIELD_LENGTH, BadRequest
+from .replies import MAX_FIELD_LENGTH, MalformedRequestError
 
 
 @dataclass(frozen=True)
@@ -23,12 +23,12 @@ class ActionRequest:
 
     @classmethod
     def from_json(cls, body: Any) -> ActionRequest:
-        """Parse the decoded JSON body; :class:`BadRequest` if it is not a click."""
+        """Parse the decoded JSON body; :class:`MalformedRequestError` if it is not a click."""
         if not isinstance(body, dict):
-            raise BadRequest("the body is not a JSON object")
+            raise MalformedRequestError("the body is not a JSON object")
         context = body.get("context")
         if not isinstance(context, dict):
-            raise BadRequest("the click carries no context")
+            raise MalformedRequestError("the click carries no context")
         return cls(
             user_id=_string(body, "user_id"),
             user_name=_string(body, "user_name", required=False),
@@ -54,12 +54,12 @@ class DialogRequest:
 
     @classmethod
     def from_json(cls, body: Any) -> DialogRequest:
-        """Parse the decoded JSON body; :class:`BadRequest` if it is not a submission."""
+        """Parse the decoded JSON body; :class:`MalformedRequestError` if it is not a submission."""
         if not isinstance(body, dict):
-            raise BadRequest("the body is not a JSON object")
+            raise MalformedRequestError("the body is not a JSON object")
         submission = body.get("submission") or {}
         if not isinstance(submission, dict):
-            raise BadRequest("the submission is not an object")
+            raise MalformedRequestError("the submission is not an object")
         return cls(
             user_id=_string(body, "user_id"),
             channel_id=_string(body, "channel_id", required=False),
@@ -81,9 +81,9 @@ def _string(body: Mapping[str, Any], name: str, required: bool = True) -> str:
     if value is None:
         value = ""
     if not isinstance(value, str) or len(value) > MAX_FIELD_LENGTH:
-        raise BadRequest(f"field {name!r} is not a string")
+        raise MalformedRequestError(f"field {name!r} is not a string")
     if required and not value:
-        raise BadRequest(f"missing field {name!r}")
+        raise MalformedRequestError(f"missing field {name!r}")
     return value
 
 

@@ -19,7 +19,7 @@ from aiohttp import web
 from bot.security import ContextSigner, ExpiredContext, ForgedContext, constant_time_equals
 
 from .callbacks import ActionRequest, ActionResult, ActionRouter, DialogRequest, DialogRouter
-from .replies import BadRequest, CommandRequest, Reply
+from .replies import CommandRequest, MalformedRequestError, Reply
 from .slash import CommandCall, CommandRouter
 
 log = logging.getLogger(__name__)
@@ -70,11 +70,11 @@ class BackgroundWork:
         self.tasks.add(task)
         task.add_done_callback(self.tasks.discard)
 
-    async def drain(self, timeout: float = 10.0) -> None:
-        """Wait for running work to finish (up to ``timeout``), then cancel the rest."""
+    async def drain(self, grace: float = 10.0) -> None:
+        """Wait for running work to finish (up to ``grace`` seconds), then cancel the rest."""
         if not self.tasks:
             return
-        _, pending = await asyncio.wait(set(self.tasks), timeout=timeout)
+        _, pending = await asyncio.wait(set(self.tasks), timeout=grace)
         for task in pending:
             task.cancel()
         await asyncio.gather(*pending, return_exceptions=True)
@@ -104,7 +104,7 @@ class CallbackServer:
         try:
             body = await _read_body(request)
             command = CommandRequest.from_body(body)
-        except BadRequest as error:
+        except MalformedRequestError as error:
             return web.json_response({"error": str(error)}, status=400)
         if not self.tokens.verify(command.team_id, command.token):
             log.warning("refused a slash command with a wrong token for team %s", command.team_id)
@@ -139,7 +139,7 @@ class CallbackServer:
         """A button click: verify its signed context, apply it, answer with the updated post."""
         try:
             click = ActionRequest.from_json(_parse_json(await _read_body(request)))
-        except BadRequest as error:
+        except MalformedRequestError as error:
             return web.json_response({"error": str(error)}, status=400)
         try:
             payload = self.signer.verify(click.context)
@@ -160,7 +160,7 @@ class CallbackServer:
         """A dialog submission: verify its signed state, apply it, answer errors or close."""
         try:
             submission = DialogRequest.from_json(_parse_json(await _read_body(request)))
-        except BadRequest as error:
+        except MalformedRequestError as error:
             return web.json_response({"error": str(error)}, status=400)
         if submission.cancelled:
             return web.json_response({})
@@ -181,21 +181,21 @@ class CallbackServer:
 
 async def _read_body(request: web.Request) -> str:
     if request.content_length is not None and request.content_length > MAX_BODY_BYTES:
-        raise BadRequest("the request is too large")
+        raise MalformedRequestError("the request is too large")
     raw = await request.content.read(MAX_BODY_BYTES + 1)
     if len(raw) > MAX_BODY_BYTES:
-        raise BadRequest("the request is too large")
+        raise MalformedRequestError("the request is too large")
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError as error:
-        raise BadRequest("the request is not UTF-8") from error
+        raise MalformedRequestError("the request is not UTF-8") from error
 
 
 def _parse_json(body: str) -> Any:
     try:
         return json.loads(body)
     except json.JSONDecodeError as error:
-        raise BadRequest("the request is not valid JSON") from error
+        raise MalformedRequestError("the request is not valid JSON") from error
 
 
 def _parse_state(state: str) -> Mapping[str, Any]:

@@ -34,7 +34,7 @@ class Reply:
 SILENT = Reply()
 
 
-class BadRequest(Exception):
+class MalformedRequestError(Exception):
     """A request that is not a well-formed Mattermost callback."""
 
 
@@ -58,17 +58,20 @@ class CommandRequest:
 
     @classmethod
     def from_form(cls, form: Mapping[str, Sequence[str]]) -> CommandRequest:
-        """Parse a decoded form (each key to its list of values); :class:`BadRequest` if malformed."""
+        """Parse a decoded form (each key to its list of values).
+
+        Raises :class:`MalformedRequestError` when a field is missing or oversized.
+        """
 
         def one(name: str, required: bool = True) -> str:
             values = form.get(name) or []
             if not values:
                 if required:
-                    raise BadRequest(f"missing field {name!r}")
+                    raise MalformedRequestError(f"missing field {name!r}")
                 return ""
             value = values[0]
             if len(value) > MAX_FIELD_LENGTH:
-                raise BadRequest(f"field {name!r} is too long")
+                raise MalformedRequestError(f"field {name!r} is too long")
             return value
 
         return cls(

@@ -68,9 +68,9 @@ class CommandRouter:
         self.trigger = trigger
         self._routes: dict[str, Route] = {}
 
-    def command(self, name: str, usage: str, summary: str, group: str = "Runs") -> Callable[
-        [CommandHandler], CommandHandler
-    ]:
+    def command(
+        self, name: str, usage: str, summary: str, group: str = "Runs"
+    ) -> Callable[[CommandHandler], CommandHandler]:
         """Register the decorated coroutine as the handler of ``name``."""
 
         def decorate(handler: CommandHandler) -> CommandHandler:
@@ -92,8 +92,7 @@ class CommandRouter:
             words = shlex.split(request.text.strip())
         except ValueError:
             return Reply(
-                "I couldn't read that command: a quotation mark is not closed. "
-                f"Try `/{self.trigger} help`."
+                f"I couldn't read that command: a quotation mark is not closed. Try `/{self.trigger} help`."
             )
         if not words:
             return CommandCall(request, "help", [], services)
@@ -108,7 +107,9 @@ class CommandRouter:
 
     def help_text(self) -> str:
         """Markdown help listing every sub-command, grouped."""
-        lines = [f"**/{self.trigger}** — run playbooks from chat. Numbers of checklists and items start at 1."]
+        lines = [
+            f"**/{self.trigger}** — run playbooks from chat. Numbers of checklists and items start at 1."
+        ]
         groups: dict[str, list[Route]] = {}
         for route in self._routes.values():
             groups.setdefault(route.group, []).append(route)

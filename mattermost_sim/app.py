@@ -51,7 +51,8 @@ def current_user(request: web.Request) -> User:
 
 def request_id(request: web.Request) -> str:
     """The ``X-Request-Id`` assigned to this request."""
-    return request[REQUEST_ID_KEY] if REQUEST_ID_KEY in request else ""
+    value: str = request.get(REQUEST_ID_KEY, "")
+    return value
 
 
 @web.middleware

@@ -441,10 +441,7 @@ class SimState:
 
     def posted_data(self, post: Post, channel: Channel, author: User) -> dict[str, Any]:
         """The ``data`` of a ``posted`` event."""
-        if channel.type == "D":
-            display = f"@{author.username}"
-        else:
-            display = channel.display_name
+        display = f"@{author.username}" if channel.type == "D" else channel.display_name
         return {
             "channel_display_name": display,
             "channel_name": channel.name,

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from pydantic import SecretStr
 
 from bot.app import BotApp
 from bot.config import Settings
@@ -46,9 +47,10 @@ class Harness:
 
     async def settle(self) -> None:
         """Wait until the bot has finished background work and handled the events sent so far."""
-        assert self.bot.callbacks is not None and self.bot.websocket is not None
+        assert self.bot.callbacks is not None
+        assert self.bot.websocket is not None
         for _ in range(3):
-            await self.bot.callbacks.background.drain(timeout=10)
+            await self.bot.callbacks.background.drain(grace=10)
             await self.bot.websocket.wait_idle()
             await asyncio.sleep(0)
 
@@ -58,7 +60,7 @@ def bot_settings(sim: Simulator, database_url: str) -> Settings:
     port = unused_port()
     return Settings(
         mattermost_url=sim.url,
-        mattermost_token="bot-token",  # noqa: S106 - the seed's token
+        mattermost_token=SecretStr("bot-token"),  # the seed's token
         teams=["acme"],
         database_url=database_url,
         listen=f"127.0.0.1:{port}",

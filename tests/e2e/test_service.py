@@ -39,11 +39,17 @@ async def test_restart_updates_the_command_instead_of_adding_one(harness: Harnes
 async def test_a_forged_command_token_is_refused(harness: Harness) -> None:
     import aiohttp
 
-    form = {"token": "forged", "team_id": harness.team_id, "channel_id": "c", "user_id": "u",
-            "command": "/playbook", "text": "help"}
-    async with aiohttp.ClientSession() as session:
-        async with session.post(f"{harness.bot.settings.public_url}/mattermost/command", data=form) as resp:
-            assert resp.status == 401
+    form = {
+        "token": "forged",
+        "team_id": harness.team_id,
+        "channel_id": "c",
+        "user_id": "u",
+        "command": "/playbook",
+        "text": "help",
+    }
+    url = f"{harness.bot.settings.public_url}/mattermost/command"
+    async with aiohttp.ClientSession() as session, session.post(url, data=form) as resp:
+        assert resp.status == 401
 
 
 async def test_a_wrong_bot_token_stops_start_up_with_a_clear_reason(sim: Simulator, tmp_path: Path) -> None:
