@@ -119,6 +119,7 @@ class BotApp:
         assert self.services is not None
         gateway = self.services.gateway
         url = f"{self.settings.public_url}{COMMAND_PATH}"
+        team_ids: list[str] = []
         for team_name in self.settings.teams:
             try:
                 team = await gateway.team_by_name(team_name)
@@ -136,6 +137,8 @@ class BotApp:
                     f"{error}. Is the bot a member of that team, with permission to manage slash commands?"
                 ) from error
             self.tokens.by_team[team.id] = token
+            team_ids.append(team.id)
+        self.services.team_ids = tuple(team_ids)
 
     async def _listen(self) -> None:
         assert self.services is not None

@@ -22,8 +22,9 @@ class Routers:
 def build_routers(trigger: str = "playbook") -> Routers:
     """Routers with every handler module registered, in the order help lists them."""
     from . import help as help_commands
+    from . import playbooks
 
     routers = Routers(commands=CommandRouter(trigger))
-    for module in (help_commands,):
+    for module in (help_commands, playbooks):
         module.register(routers)
     return routers

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -21,6 +22,14 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
+class BackgroundSpawner(Protocol):
+    """Runs work after a request was answered, tracked so shutdown (and tests) can wait for it."""
+
+    def spawn(self, work: Awaitable[None], name: str) -> None:
+        """Start ``work`` in the background; its failure is logged, never raised."""
+        ...
+
+
 @dataclass
 class Services:
     """The service's shared dependencies, built once at start-up by :mod:`bot.app`."""
@@ -33,6 +42,9 @@ class Services:
     public_url: str
     command_trigger: str = "playbook"
     clock: Callable[[], datetime] = utc_now
+    background: BackgroundSpawner | None = None
+    team_ids: tuple[str, ...] = ()
+    """The ids of the configured teams where ``/playbook`` is registered (set once they are resolved)."""
 
     @property
     def action_url(self) -> str:
