@@ -22,9 +22,9 @@ class Routers:
 def build_routers(trigger: str = "playbook") -> Routers:
     """Routers with every handler module registered, in the order help lists them."""
     from . import help as help_commands
-    from . import playbooks
+    from . import playbooks, run_actions, run_commands, run_start
 
     routers = Routers(commands=CommandRouter(trigger))
-    for module in (help_commands, playbooks):
+    for module in (help_commands, playbooks, run_start, run_commands, run_actions):
         module.register(routers)
     return routers

@@ -1,0 +1,182 @@
+"""What the bot answers when someone changes a run: confirmations, the finish prompt, the summary.
+
+Pure functions of domain values; people are named from a ``names`` mapping (user id → username).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+from bot.domain.run import FinishNeedsConfirmationError, ItemRef, ItemState, Run, progress
+from bot.render.buttons import button
+from bot.render.runs import format_duration, mention, truncate
+from bot.security import ContextSigner
+
+Names = Mapping[str, str]
+
+FINISH_DIALOG = "finish_run"
+FINISH_DIALOG_TITLE = "Confirm finish"
+ITEM_CHANGED = "This task changed since; here's the current checklist."
+NOT_IN_RUN_CHANNEL = "This command only works in a run's channel."
+FINISH_CANCELLED = "OK, the run stays in progress."
+
+_TITLE_LIMIT = 200
+
+
+def task(ref: ItemRef) -> str:
+    """``1.2 “Page the on-call engineer”``: a task as replies name it."""
+    title = truncate(" ".join(ref.item.title.split()), _TITLE_LIMIT)
+    return f"{ref.checklist_no}.{ref.item_no} “{title}”"
+
+
+_DONE = {
+    ItemState.CLOSED: "Checked {task}.",
+    ItemState.SKIPPED: "Skipped {task}.",
+    ItemState.IN_PROGRESS: "Started {task}.",
+}
+_ALREADY = {
+    ItemState.CLOSED: "{task} is already checked.",
+    ItemState.SKIPPED: "{task} is already skipped.",
+    ItemState.IN_PROGRESS: "{task} is already in progress.",
+    ItemState.OPEN: "{task} is already open.",
+}
+
+
+def item_state_changed(ref: ItemRef, previous: ItemState, *, already: bool) -> str:
+    """The confirmation of a task put into ``ref.item.state`` (from ``previous``)."""
+    state = ref.item.state
+    if already:
+        return _ALREADY[state].format(task=task(ref))
+    if state is ItemState.OPEN:
+        verb = "Restored" if previous is ItemState.SKIPPED else "Unchecked"
+        return f"{verb} {task(ref)}."
+    return _DONE[state].format(task=task(ref))
+
+
+def item_assigned(ref: ItemRef, names: Names, *, already: bool, joined: bool = False) -> str:
+    """The confirmation of an assignment (or unassignment)."""
+    who = ref.item.assignee_id
+    if already:
+        return (
+            f"{task(ref)} is already assigned to {mention(who, names)}."
+            if who
+            else f"{task(ref)} has no assignee."
+        )
+    if not who:
+        return f"{task(ref)} is no longer assigned to anyone."
+    note = f" {mention(who, names)} joined the run to work on it." if joined else ""
+    return f"Assigned {task(ref)} to {mention(who, names)}.{note}"
+
+
+def command_to_copy(ref: ItemRef, command: str) -> str:
+    """A task's slash command, ready to copy: the bot cannot run commands on someone's behalf."""
+    shown = command.strip().replace("```", "` ` `")
+    return (
+        f"Here is the command of {task(ref)}. I can't run slash commands for you, so copy it into the "
+        f"message box and send it:\n```\n{shown}\n```\nI noted on the run's timeline that you ran it."
+    )
+
+
+def item_added(ref: ItemRef) -> str:
+    """The confirmation of ``/playbook checkadd``."""
+    checklist = truncate(ref.checklist.title, _TITLE_LIMIT)
+    return f"Added {task(ref)} to “{checklist}”."
+
+
+def item_removed(ref: ItemRef) -> str:
+    """The confirmation of ``/playbook checkremove`` (``ref`` as it stood before)."""
+    checklist = truncate(ref.checklist.title, _TITLE_LIMIT)
+    return f"Removed {task(ref)} from “{checklist}”."
+
+
+def owner_is(run: Run, names: Names) -> str:
+    """``/playbook owner`` without a name."""
+    return f"**{mention(run.owner_id, names)}** is the owner of this run."
+
+
+def owner_changed(run: Run, names: Names, *, already: bool) -> str:
+    """The confirmation of ``/playbook owner @user``."""
+    if already:
+        return f"{mention(run.owner_id, names)} is already the owner of this run."
+    return f"{mention(run.owner_id, names)} is now the owner of this run."
+
+
+def participants_added(added: Sequence[str], names: Names) -> str:
+    """The confirmation of ``/playbook add``."""
+    if not added:
+        return "Everyone you named is already a participant."
+    people = ", ".join(mention(user_id, names) for user_id in added)
+    return f"Added {people} to the run and its channel."
+
+
+def finished(run: Run) -> str:
+    """The confirmation of finishing (the channel gets the summary)."""
+    return f"Finished *{truncate(run.name, _TITLE_LIMIT)}*. The summary is in the channel."
+
+
+def restored(run: Run) -> str:
+    """The confirmation of restoring."""
+    return f"Restored *{truncate(run.name, _TITLE_LIMIT)}*; it is in progress again."
+
+
+def finish_prompt(
+    run: Run, error: FinishNeedsConfirmationError, signer: ContextSigner, action_url: str
+) -> tuple[str, list[dict[str, Any]]]:
+    """The question asked before finishing with tasks open: text and an attachment with
+    *Finish anyway* and *Cancel* buttons (for a command's ephemeral reply)."""
+    buttons = [
+        button(
+            "finishanyway",
+            "Finish anyway",
+            action="finish",
+            payload={"r": run.id, "confirm": 1},
+            signer=signer,
+            url=action_url,
+            style="danger",
+        ),
+        button("cancel", "Cancel", action="dismiss", payload={"r": run.id}, signer=signer, url=action_url),
+    ]
+    attachment = {"fallback": error.message, "text": error.message, "actions": buttons}
+    return "", [attachment]
+
+
+def finish_dialog(run: Run, error: FinishNeedsConfirmationError, state: str) -> dict[str, Any]:
+    """The *Confirm finish* dialog a click on *Finish run* opens when tasks are open."""
+    return {
+        "callback_id": FINISH_DIALOG,
+        "title": FINISH_DIALOG_TITLE,
+        "introduction_text": error.message,
+        "submit_label": "Finish",
+        "notify_on_cancel": False,
+        "state": state,
+        "elements": [],
+    }
+
+
+def finish_summary(run: Run, actor_id: str, names: Names, *, at: datetime) -> str:
+    """The summary posted in the run channel (and broadcast) when the run finishes."""
+    counted = progress(run)
+    ended = run.finished_at or at
+    open_tasks = counted.outstanding
+    participants = ", ".join(mention(user_id, names) for user_id in run.participant_ids[:20]) or "nobody"
+    if len(run.participant_ids) > 20:
+        participants += f" and {len(run.participant_ids) - 20} more"
+    name = truncate(" ".join(run.name.split()), 1000)
+    ident = f"{run.sequential_id} · " if run.sequential_id else ""
+    return "\n".join(
+        [
+            f"#### Run finished: {ident}{name}",
+            f"{mention(actor_id, names)} finished the run after {format_duration(ended - run.created_at)}.",
+            f"- **Tasks:** {counted.closed} done, {counted.skipped} skipped, {open_tasks} still open",
+            f"- **Owner:** {mention(run.owner_id, names)}",
+            f"- **Participants:** {participants}",
+        ]
+    )
+
+
+def restore_note(run: Run, actor_id: str, names: Names) -> str:
+    """Posted in the run channel (and broadcast) when a finished run is restored."""
+    name = truncate(" ".join(run.name.split()), 1000)
+    return f"{mention(actor_id, names)} restored **{name}**: it is in progress again."

@@ -1,0 +1,416 @@
+"""Changing a run that has started: one function per thing a person does to it.
+
+Each function loads the run, checks the person may do this (:mod:`bot.services.run_access`),
+applies the pure operation of :mod:`bot.domain.run`, saves it with a compare-and-set and records
+its timeline events in the same transaction. A change that touches one task is saved with the
+task's revision (``RunRepository.save_item_if_revision``), anything else with the run's. When
+someone else saved first, the change is re-applied once to the fresh run; losing twice is
+reported as :class:`ConcurrentChangeError`.
+
+After the commit the run's posts are refreshed in the background (:mod:`bot.services.run_refresh`).
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Callable, Collection, Iterable
+from dataclasses import dataclass, replace
+
+from bot.domain import run as domain
+from bot.domain.errors import DomainError
+from bot.domain.run import ItemRef, ItemState, Run, RunChange, RunItem, StaleClickError
+from bot.services import run_refresh
+from bot.services.context import Services
+from bot.services.run_access import RunAction, RunNotVisibleError, require
+from storage.errors import StaleRevisionError
+from storage.repositories.runs import RunRepository
+
+log = logging.getLogger(__name__)
+
+Operation = Callable[[Run], RunChange]
+
+
+class ConcurrentChangeError(DomainError):
+    """Two people changed the run at the same moment, twice in a row."""
+
+    def __init__(self) -> None:
+        super().__init__("Someone changed this run at the same time, so nothing was done. Please try again.")
+
+
+@dataclass(frozen=True, slots=True)
+class ItemAt:
+    """A task as people name it in slash commands: 1-based checklist and task numbers."""
+
+    checklist_no: int
+    item_no: int
+
+
+@dataclass(frozen=True, slots=True)
+class ItemWithId:
+    """A task as buttons name it: its checklist's id and its own."""
+
+    checklist_id: str
+    item_id: str
+
+
+ItemKey = ItemAt | ItemWithId
+
+
+def resolve(run: Run, key: ItemKey) -> ItemRef:
+    """The task ``key`` names in ``run`` (a :class:`~bot.domain.run.RunError` if there is none)."""
+    if isinstance(key, ItemAt):
+        return domain.locate(run, key.checklist_no, key.item_no)
+    return domain.find_item(run, key.checklist_id, key.item_id)
+
+
+def _ids(run: Run, key: ItemKey) -> tuple[str, str]:
+    ref = resolve(run, key)
+    return ref.checklist.id, ref.item.id
+
+
+@dataclass(frozen=True, slots=True)
+class ChangeResult:
+    """What a change did: the run before and after, and whether it was already so."""
+
+    before: Run
+    run: Run
+    change: RunChange
+
+    @property
+    def already(self) -> bool:
+        """Nothing needed doing: the run was already as asked."""
+        return self.change.already
+
+
+# Tasks ----------------------------------------------------------------------------------------
+
+
+async def set_item_state(
+    services: Services, run_id: str, key: ItemKey, target: ItemState, *, actor_id: str
+) -> ChangeResult:
+    """Put a task into ``target`` (open, in progress, closed or skipped); never a toggle."""
+
+    def operation(run: Run) -> RunChange:
+        return domain.set_item_state(run, *_ids(run, key), target, actor_id=actor_id, at=services.clock())
+
+    return await _change(services, run_id, actor_id, RunAction.CHANGE, operation)
+
+
+async def skip_item(services: Services, run_id: str, key: ItemKey, *, actor_id: str) -> ChangeResult:
+    """Skip a task: it no longer needs doing."""
+    return await set_item_state(services, run_id, key, ItemState.SKIPPED, actor_id=actor_id)
+
+
+async def restore_item(services: Services, run_id: str, key: ItemKey, *, actor_id: str) -> ChangeResult:
+    """Reopen a skipped (or checked) task."""
+    return await set_item_state(services, run_id, key, ItemState.OPEN, actor_id=actor_id)
+
+
+async def click_item(
+    services: Services,
+    run_id: str,
+    key: ItemWithId,
+    target: ItemState,
+    signed_revision: int,
+    *,
+    actor_id: str,
+    refresh_checklist: bool = False,
+) -> ChangeResult:
+    """A Check/Uncheck/Skip/Restore button: ``target`` as signed at ``signed_revision``.
+
+    A repeated click is ``already`` done; a click on a task changed since raises
+    :class:`~bot.domain.run.StaleClickError`. The clicked checklist is left to the caller, which
+    answers the click with it, unless ``refresh_checklist``.
+    """
+
+    def operation(run: Run) -> RunChange:
+        ids = key.checklist_id, key.item_id
+        return domain.apply_click(run, *ids, target, signed_revision, actor_id=actor_id, at=services.clock())
+
+    skip = () if refresh_checklist else (key.checklist_id,)
+    return await _change(services, run_id, actor_id, RunAction.CHANGE, operation, skip_checklists=skip)
+
+
+async def toggle_item(services: Services, run_id: str, key: ItemKey, *, actor_id: str) -> ChangeResult:
+    """``/playbook check``: an open task is checked, any other is reopened (as the plugin does)."""
+
+    def operation(run: Run) -> RunChange:
+        ref = resolve(run, key)
+        target = ItemState.CLOSED if ref.item.state is ItemState.OPEN else ItemState.OPEN
+        return domain.set_item_state(
+            run, ref.checklist.id, ref.item.id, target, actor_id=actor_id, at=services.clock()
+        )
+
+    return await _change(services, run_id, actor_id, RunAction.CHANGE, operation)
+
+
+async def assign_item(
+    services: Services,
+    run_id: str,
+    key: ItemKey,
+    assignee_id: str | None,
+    *,
+    actor_id: str,
+    signed_revision: int | None = None,
+    skip_checklists: Collection[str] = (),
+) -> ChangeResult:
+    """Assign a task (``None`` unassigns). An assignee who is not yet a participant joins the run
+    and its channel, so they can check their task. With ``signed_revision`` (a button), a task
+    changed since is refused as stale unless it already has this assignee."""
+
+    def operation(run: Run) -> RunChange:
+        ref = resolve(run, key)
+        if signed_revision is not None and ref.item.revision != signed_revision:
+            if ref.item.assignee_id == (assignee_id or None):
+                return RunChange(run, already=True)
+            raise StaleClickError(ref.item.title)
+        at = services.clock()
+        change = domain.assign_item(run, ref.checklist.id, ref.item.id, assignee_id, actor_id=actor_id, at=at)
+        if change.already or not assignee_id or assignee_id in run.participant_ids:
+            return change
+        joined = domain.add_participants(change.run, (assignee_id,), actor_id=actor_id, at=at)
+        return RunChange(_one_revision(run, joined.run), change.events + joined.events)
+
+    result = await _change(
+        services, run_id, actor_id, RunAction.CHANGE, operation, skip_checklists=skip_checklists
+    )
+    await _join_channel(services, result)
+    return result
+
+
+async def run_item_command(
+    services: Services, run_id: str, key: ItemKey, *, actor_id: str, skip_checklists: Collection[str] = ()
+) -> tuple[ChangeResult, str]:
+    """Record that the person is running a task's slash command; the result and the command.
+
+    The bot cannot run a command as someone else, so the caller shows it ready to copy.
+    """
+
+    def operation(run: Run) -> RunChange:
+        return domain.record_command_run(run, *_ids(run, key), actor_id=actor_id, at=services.clock())
+
+    result = await _change(
+        services, run_id, actor_id, RunAction.CHANGE, operation, skip_checklists=skip_checklists
+    )
+    command = str(result.change.events[0].details.get("command", "")) if result.change.events else ""
+    return result, command
+
+
+async def add_item(
+    services: Services, run_id: str, checklist_no: int, title: str, *, actor_id: str
+) -> ChangeResult:
+    """Append a task to the checklist numbered ``checklist_no``."""
+    item_id = uuid.uuid4().hex
+
+    def operation(run: Run) -> RunChange:
+        checklist = domain.locate_checklist(run, checklist_no)
+        return domain.add_item(
+            run, checklist.id, title, item_id=item_id, actor_id=actor_id, at=services.clock()
+        )
+
+    return await _change(services, run_id, actor_id, RunAction.CHANGE, operation)
+
+
+async def remove_item(services: Services, run_id: str, key: ItemKey, *, actor_id: str) -> ChangeResult:
+    """Remove a task from its checklist."""
+
+    def operation(run: Run) -> RunChange:
+        return domain.remove_item(run, *_ids(run, key), actor_id=actor_id, at=services.clock())
+
+    return await _change(services, run_id, actor_id, RunAction.CHANGE, operation)
+
+
+async def rename_item(
+    services: Services, run_id: str, key: ItemKey, title: str, *, actor_id: str
+) -> ChangeResult:
+    """Give a task a new title."""
+
+    def operation(run: Run) -> RunChange:
+        return domain.rename_item(run, *_ids(run, key), title, actor_id=actor_id, at=services.clock())
+
+    return await _change(services, run_id, actor_id, RunAction.CHANGE, operation)
+
+
+# People ---------------------------------------------------------------------------------------
+
+
+async def change_owner(services: Services, run_id: str, new_owner_id: str, *, actor_id: str) -> ChangeResult:
+    """Hand the run to ``new_owner_id``, who joins it (and its channel) if need be."""
+
+    def operation(run: Run) -> RunChange:
+        return domain.change_owner(run, new_owner_id, actor_id=actor_id, at=services.clock())
+
+    result = await _change(services, run_id, actor_id, RunAction.CHANGE_OWNER, operation)
+    await _join_channel(services, result)
+    return result
+
+
+async def add_participants(
+    services: Services, run_id: str, user_ids: Iterable[str], *, actor_id: str
+) -> ChangeResult:
+    """Add people to the run; they are also added to the run's channel."""
+    wanted = tuple(user_ids)
+
+    def operation(run: Run) -> RunChange:
+        return domain.add_participants(run, wanted, actor_id=actor_id, at=services.clock())
+
+    result = await _change(services, run_id, actor_id, RunAction.CHANGE, operation)
+    await _join_channel(services, result)
+    return result
+
+
+async def remove_participants(
+    services: Services, run_id: str, user_ids: Iterable[str], *, actor_id: str
+) -> ChangeResult:
+    """Remove people from the run (not the owner); their channel membership stays."""
+    wanted = tuple(user_ids)
+
+    def operation(run: Run) -> RunChange:
+        return domain.remove_participants(run, wanted, actor_id=actor_id, at=services.clock())
+
+    return await _change(services, run_id, actor_id, RunAction.CHANGE, operation)
+
+
+# Finishing ------------------------------------------------------------------------------------
+
+
+async def finish_run(
+    services: Services, run_id: str, *, actor_id: str, confirmed: bool = False
+) -> ChangeResult:
+    """Finish the run. With tasks open this raises
+    :class:`~bot.domain.run.FinishNeedsConfirmationError` unless ``confirmed``. Every post loses
+    its buttons, and a summary goes to the run channel and, when enabled, the broadcast channels."""
+
+    def operation(run: Run) -> RunChange:
+        return domain.finish_run(run, actor_id=actor_id, at=services.clock(), confirmed=confirmed)
+
+    result = await _change(services, run_id, actor_id, RunAction.FINISH, operation, all_checklists=True)
+    run_refresh.spawn(
+        services,
+        run_refresh.announce(services, result.run, actor_id, finished=True),
+        f"announce-finish-{run_id}",
+    )
+    return result
+
+
+async def restore_run(services: Services, run_id: str, *, actor_id: str) -> ChangeResult:
+    """Bring a finished run back in progress; its posts get their buttons back."""
+
+    def operation(run: Run) -> RunChange:
+        return domain.restore_run(run, actor_id=actor_id, at=services.clock())
+
+    result = await _change(services, run_id, actor_id, RunAction.FINISH, operation, all_checklists=True)
+    run_refresh.spawn(
+        services,
+        run_refresh.announce(services, result.run, actor_id, finished=False),
+        f"announce-restore-{run_id}",
+    )
+    return result
+
+
+# Loading ----------------------------------------------------------------------------------------
+
+
+async def load_visible_run(services: Services, run_id: str, user_id: str) -> Run:
+    """The run, if ``user_id`` may see it; else :class:`RunNotVisibleError`."""
+    async with services.transaction() as session:
+        run = await RunRepository(session).get(run_id)
+        if run is None:
+            raise RunNotVisibleError()
+        await require(services, session, run, user_id, RunAction.VIEW)
+        return run
+
+
+# Internals ----------------------------------------------------------------------------------------
+
+
+class _LostRaceError(Exception):
+    """Someone saved the run between our read and our write."""
+
+
+async def _change(
+    services: Services,
+    run_id: str,
+    actor_id: str,
+    action: RunAction,
+    operation: Operation,
+    *,
+    skip_checklists: Collection[str] = (),
+    all_checklists: bool = False,
+) -> ChangeResult:
+    for _attempt in range(2):
+        try:
+            result = await _apply_once(services, run_id, actor_id, action, operation)
+        except _LostRaceError:
+            continue
+        if not result.already:
+            checklists = (
+                [c.id for c in result.run.checklists]
+                if all_checklists
+                else _changed_checklists(result.before, result.run)
+            )
+            run_refresh.schedule_refresh(
+                services, run_id, [c for c in checklists if c not in skip_checklists]
+            )
+        return result
+    raise ConcurrentChangeError()
+
+
+async def _apply_once(
+    services: Services, run_id: str, actor_id: str, action: RunAction, operation: Operation
+) -> ChangeResult:
+    async with services.transaction() as session:
+        runs = RunRepository(session)
+        before = await runs.get(run_id)
+        if before is None:
+            raise RunNotVisibleError()
+        await require(services, session, before, actor_id, action)
+        change = operation(before)
+        if change.already:
+            return ChangeResult(before, before, change)
+        item = _single_changed_item(before, change.run)
+        if item is not None:
+            if not await runs.save_item_if_revision(run_id, item[1], item[0].revision):
+                raise _LostRaceError()
+        else:
+            try:
+                await runs.save(change.run, expected_revision=before.revision)
+            except StaleRevisionError as error:
+                raise _LostRaceError() from error
+        await runs.add_timeline_events(run_id, change.events)
+        return ChangeResult(before, change.run, change)
+
+
+def _single_changed_item(before: Run, after: Run) -> tuple[RunItem, RunItem] | None:
+    """The one task that changed (old, new), when nothing else about the run did."""
+    if replace(before, checklists=(), revision=0) != replace(after, checklists=(), revision=0):
+        return None
+    if [(c.id, c.title, [i.id for i in c.items]) for c in before.checklists] != [
+        (c.id, c.title, [i.id for i in c.items]) for c in after.checklists
+    ]:
+        return None
+    pairs = [
+        (old, new)
+        for old_list, new_list in zip(before.checklists, after.checklists, strict=True)
+        for old, new in zip(old_list.items, new_list.items, strict=True)
+        if old != new
+    ]
+    return pairs[0] if len(pairs) == 1 else None
+
+
+def _changed_checklists(before: Run, after: Run) -> list[str]:
+    old = {c.id: c for c in before.checklists}
+    return [c.id for c in after.checklists if old.get(c.id) != c]
+
+
+def _one_revision(before: Run, after: Run) -> Run:
+    """Two domain steps made one change: the run moves on by a single revision."""
+    return replace(after, revision=before.revision + 1)
+
+
+async def _join_channel(services: Services, result: ChangeResult) -> None:
+    """Bring people who just joined the run into its channel."""
+    joined = [u for u in result.run.participant_ids if u not in result.before.participant_ids]
+    if joined:
+        await services.gateway.add_channel_members(result.run.channel_id, joined)

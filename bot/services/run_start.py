@@ -1,0 +1,270 @@
+"""Starting a run: permission, name and number, its channel and people, then its posts.
+
+The run is stored as soon as its channel exists and before anything is posted, so a failure
+later on leaves a run that can be completed (:func:`~bot.services.run_posts.publish_run_posts` is
+idempotent) rather than a half-built channel nobody knows about.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import replace
+
+from bot.domain.errors import DomainError
+from bot.domain.naming import (
+    RunNameRequiredError,
+    channel_display_name,
+    channel_slug,
+    format_run_id,
+    next_candidate,
+    run_display_name,
+)
+from bot.domain.playbook import ChannelMode, Playbook, can_run
+from bot.domain.run import Run, new_run_checklists
+from bot.domain.run import start_run as begin_run
+from bot.mattermost.errors import Forbidden, MattermostError
+from bot.mattermost.types import MMChannel
+from bot.render.runs import channel_header, truncate
+from storage.errors import DuplicateError
+from storage.repositories.playbooks import new_id
+from storage.repositories.runs import RunRepository
+from storage.repositories.settings import SettingsRepository
+
+from .context import Services
+from .run_posts import publish_run_posts
+
+log = logging.getLogger(__name__)
+
+MAX_CHANNEL_ATTEMPTS = 10
+MAX_SUMMARY_LENGTH = 4096
+_CHANNEL_EXISTS = "exists"  # in Mattermost's error id store.sql_channel.save_channel.exists.app_error
+
+
+class RunStartError(DomainError):
+    """The run could not be started; ``message`` says why, for the person who asked."""
+
+
+class RunSetupIncompleteError(RunStartError):
+    """The run started but part of its set-up failed; ``run`` exists and can be completed."""
+
+    def __init__(self, run: Run, channel_name: str) -> None:
+        self.run = run
+        self.channel_name = channel_name
+        super().__init__(
+            f"I started **{run.name}** in ~{channel_name}, but Mattermost refused part of its set-up, so "
+            f"some of its posts may be missing. Run `/playbook info` in ~{channel_name} to complete it."
+        )
+
+
+def welcome_key(run_id: str, user_id: str) -> str:
+    """The de-duplication key of the welcome a person gets for a run's channel."""
+    return f"welcome:{run_id}:{user_id}"
+
+
+def run_name_for(playbook: Playbook, given_name: str, *, sequential_id: str = "") -> str:
+    """The run's name from the playbook's template and the given name; raises
+    :class:`~bot.domain.naming.RunNameRequiredError` when a name is needed and missing."""
+    return run_display_name(
+        playbook.channel.channel_name_template, given_name, values={"SEQ": sequential_id or "…"}
+    )
+
+
+def default_summary(playbook: Playbook) -> str:
+    """The summary a new run of the playbook starts with."""
+    return playbook.run_summary.template if playbook.run_summary.enabled else ""
+
+
+async def start_run(
+    services: Services,
+    *,
+    playbook: Playbook,
+    user_id: str,
+    team_id: str,
+    name: str,
+    summary: str | None,
+    trigger_channel_id: str,
+) -> Run:
+    """Start a run of ``playbook`` for ``user_id``; ``summary`` ``None`` means the playbook's.
+
+    Raises :class:`RunStartError` (or another :class:`DomainError`) with a message for the person:
+    :class:`RunSetupIncompleteError` when the run exists but some of its posts could not be made.
+    """
+    await _check_may_run(services, playbook, user_id, team_id)
+    run_name_for(playbook, name)  # a missing name is refused before a number is used up
+    summary_text = (default_summary(playbook) if summary is None else summary).strip()
+    if len(summary_text) > MAX_SUMMARY_LENGTH:
+        raise RunStartError(f"The summary can be at most {MAX_SUMMARY_LENGTH} characters.")
+    owner_id = await _owner_for(services, playbook, user_id, team_id)
+    invited = await _invited(services, playbook, team_id)
+    async with services.transaction() as session:
+        number = await RunRepository(session).next_number(playbook.id)
+    sequential_id = format_run_id(playbook.channel.run_number_prefix, number)
+    run_name = run_name_for(playbook, name, sequential_id=sequential_id)
+    now = services.clock()
+    draft = Run(
+        id=new_id(),
+        number=number,
+        playbook_id=playbook.id,
+        team_id=team_id,
+        name=run_name,
+        owner_id=owner_id,
+        reporter_id=user_id,
+        channel_id="",
+        created_at=now,
+        summary=summary_text,
+        sequential_id=sequential_id,
+        participant_ids=invited,
+        checklists=new_run_checklists(
+            playbook.checklists, now, new_id, owner_id=owner_id, reporter_id=user_id
+        ),
+    )
+    channel = await _run_channel(services, playbook, draft, team_id)
+    change = begin_run(replace(draft, channel_id=channel.id), at=now)
+    run = change.run
+    members = [services.bot.id, *dict.fromkeys((owner_id, user_id, *invited))]
+    async with services.transaction() as session:
+        runs = RunRepository(session)
+        try:
+            await runs.add(run)
+        except DuplicateError as error:
+            raise RunStartError(
+                f"~{channel.name} already belongs to another run, so I can't start one there."
+            ) from error
+        await runs.add_timeline_events(run.id, change.events)
+        # People in the channel at the start see the welcome post; only later joiners get a DM.
+        handled = SettingsRepository(session)
+        for member in members:
+            await handled.mark_handled(welcome_key(run.id, member))
+    log.info(
+        "run %s (%s) of playbook %s started in %s from %s",
+        run.id,
+        run.sequential_id,
+        playbook.id,
+        channel.id,
+        trigger_channel_id,
+    )
+    try:
+        await services.gateway.add_channel_members(channel.id, members)
+        await publish_run_posts(services, run, playbook)
+    except MattermostError as error:
+        log.warning("run %s started, but its set-up failed: %s", run.id, error)
+        raise RunSetupIncompleteError(run, channel.name) from error
+    if owner_id != user_id:
+        await _tell_owner(services, run, channel.name)
+    return run
+
+
+def started_message(run: Run, channel_name: str) -> str:
+    """What the person who started a run is told."""
+    ident = f" ({run.sequential_id})" if run.sequential_id else ""
+    return f"Started **{truncate(run.name, 200)}**{ident} in ~{channel_name}."
+
+
+async def _check_may_run(services: Services, playbook: Playbook, user_id: str, team_id: str) -> None:
+    if playbook.team_id != team_id:
+        raise RunStartError("That playbook belongs to another team; run it from that team.")
+    people = services.people
+    allowed = can_run(
+        playbook,
+        user_id,
+        is_team_member=await people.is_team_member(team_id, user_id),
+        is_system_admin=await people.is_system_admin(user_id),
+    )
+    if not allowed:
+        raise RunStartError(f"You may not run the playbook “{truncate(playbook.title, 100)}”.")
+
+
+async def _owner_for(services: Services, playbook: Playbook, starter_id: str, team_id: str) -> str:
+    default = playbook.default_owner
+    if default.enabled and default.user_id and default.user_id != starter_id:
+        if await services.people.is_team_member(team_id, default.user_id):
+            return default.user_id
+        log.info("default owner %s of playbook %s is not on the team", default.user_id, playbook.id)
+    return starter_id
+
+
+async def _invited(services: Services, playbook: Playbook, team_id: str) -> tuple[str, ...]:
+    """The invited users still on the team (others are left out, as the plugin does)."""
+    if not playbook.invites.enabled:
+        return ()
+    invited = []
+    for user_id in dict.fromkeys(playbook.invites.user_ids):
+        if await services.people.is_team_member(team_id, user_id):
+            invited.append(user_id)
+    return tuple(invited)
+
+
+async def _run_channel(services: Services, playbook: Playbook, draft: Run, team_id: str) -> MMChannel:
+    if playbook.channel.mode is ChannelMode.LINK_EXISTING_CHANNEL:
+        return await _linked_channel(services, playbook, team_id)
+    return await _create_channel(services, playbook, draft, team_id)
+
+
+async def _linked_channel(services: Services, playbook: Playbook, team_id: str) -> MMChannel:
+    try:
+        channel = await services.gateway.channel(playbook.channel.channel_id)
+    except MattermostError as error:
+        raise RunStartError(
+            "This playbook runs in an existing channel, and I can't reach it. Ask a playbook admin to "
+            "check the playbook's channel, and that I am a member of it."
+        ) from error
+    if channel.is_archived or channel.team_id != team_id:
+        raise RunStartError("This playbook's channel is archived or in another team; it can't run there.")
+    return channel
+
+
+async def _create_channel(services: Services, playbook: Playbook, draft: Run, team_id: str) -> MMChannel:
+    """A new channel for the run, under a name nobody uses: names already taken (looked up first,
+    or refused as existing by Mattermost) move on to the next candidate."""
+    gateway = services.gateway
+    display_name = channel_display_name(draft.name)
+    slug = channel_slug(display_name, draft.number, prefix=playbook.channel.run_number_prefix)
+    private = not playbook.channel.create_public_channel
+    for attempt in range(MAX_CHANNEL_ATTEMPTS):
+        candidate = next_candidate(slug, attempt)
+        if await gateway.channel_by_name(team_id, candidate) is not None:
+            continue
+        try:
+            return await gateway.create_channel(
+                team_id, candidate, display_name, private, header=channel_header(draft)
+            )
+        except Forbidden as error:
+            kind = "private" if private else "public"
+            raise RunStartError(
+                f"Mattermost didn't let me create a {kind} channel for the run. Ask an admin to allow the "
+                f"bot account to create {kind} channels in this team."
+            ) from error
+        except MattermostError as error:
+            if error.status == 400 and _CHANNEL_EXISTS in error.error_id:
+                continue
+            raise RunStartError(
+                f"Mattermost refused to create the run's channel ({truncate(error.message, 200)})."
+            ) from error
+    raise RunStartError(f"Every channel name I tried for this run is taken (the last was `{candidate}`).")
+
+
+async def _tell_owner(services: Services, run: Run, channel_name: str) -> None:
+    """DM the owner that someone else started a run and made them its owner."""
+    try:
+        names = await services.people.usernames((run.reporter_id,))
+        starter = f"@{names[run.reporter_id]}" if run.reporter_id in names else "Someone"
+        direct = await services.gateway.direct_channel(run.owner_id)
+        await services.gateway.create_post(
+            direct.id,
+            f"{starter} started **{truncate(run.name, 200)}** and made you its owner: ~{channel_name}",
+            pending_post_id=f"{run.id}:owner",
+        )
+    except MattermostError as error:
+        log.warning("could not tell the owner of run %s: %s", run.id, error)
+
+
+__all__ = [
+    "RunNameRequiredError",
+    "RunSetupIncompleteError",
+    "RunStartError",
+    "default_summary",
+    "run_name_for",
+    "start_run",
+    "started_message",
+    "welcome_key",
+]
