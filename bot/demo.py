@@ -71,6 +71,8 @@ def render_transcript(posts: Sequence[Mapping[str, Any]], names: Mapping[str, st
             for key in ("pretext", "title", "text"):
                 for text in str(attachment.get(key) or "").splitlines():
                     lines.append(f"    | {text}")
+            for field in attachment.get("fields") or []:
+                lines.append(f"    | {field.get('title', '')}: {field.get('value', '')}")
             buttons = [f"[{a.get('name', '')}]" for a in attachment.get("actions") or []]
             if buttons:
                 lines.append(f"    | {' '.join(buttons)}")
@@ -142,13 +144,14 @@ async def play(say: Say, workdir: Path) -> str:
 
             say("alice types: /playbook check 1 2")
             answer = await alice.execute(channel["id"], "/playbook check 1 2", team_id=team["id"])
-            say("  " + str(answer.get("text", "")).splitlines()[0] if answer.get("text") else "  done.")
+            say("  the bot answers: " + _first_line(answer))
 
             say("alice types: /playbook finish")
             answer = await alice.execute(channel["id"], "/playbook finish", team_id=team["id"])
-            say("  " + str(answer.get("text", "")).splitlines()[0])
+            say("  the bot answers: " + _first_line(answer))
             if answer.get("attachments"):
-                ephemeral = await alice.next_ephemeral(timeout=10)
+                event = await alice.next_event("ephemeral_message", _has_confirm_button, timeout=WAIT_SECONDS)
+                ephemeral = _post_of(event)
                 confirm = _confirm_button(ephemeral)
                 say("alice confirms [Finish anyway]; the bot posts the summary.")
                 await alice.click(ephemeral["id"], confirm)
@@ -173,6 +176,24 @@ def _from_user(user_id: str) -> Callable[[Mapping[str, Any]], bool]:
 def _post_of(event: Mapping[str, Any]) -> dict[str, Any]:
     post: dict[str, Any] = json.loads(event["data"]["post"])
     return post
+
+
+def _has_confirm_button(event: Mapping[str, Any]) -> bool:
+    try:
+        _confirm_button(_post_of(event))
+    except LookupError:
+        return False
+    return True
+
+
+def _first_line(response: Mapping[str, Any]) -> str:
+    texts = [str(response.get("text") or "")]
+    texts += [str(a.get("text") or a.get("pretext") or "") for a in response.get("attachments") or []]
+    for text in texts:
+        for line in text.splitlines():
+            if line.strip():
+                return line.strip()
+    return "(no text)"
 
 
 def _confirm_button(post: Mapping[str, Any]) -> str:

@@ -30,6 +30,10 @@ from .errors import MalformedResponse, RateLimited, Unavailable, error_for_statu
 
 log = logging.getLogger(__name__)
 
+# The driver logs every 4xx answer at ERROR under this name, expected 404s of look-ups included;
+# errors are translated and reported by this module instead.
+logging.getLogger("mattermostautodriver.websocket").setLevel(logging.CRITICAL)
+
 T = TypeVar("T")
 
 Request = Callable[[], Awaitable[Any]]
