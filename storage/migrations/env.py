@@ -24,12 +24,12 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from storage.database import parse_database_url
-from storage.models import Base
+from storage.schema import metadata
 
 MIGRATION_LOCK_KEY = 0x706C_6179_626F_6F6B  # "playbook" in ASCII; any constant 64-bit key will do.
 
 config = context.config
-target_metadata = Base.metadata
+target_metadata = metadata
 
 if config.config_file_name is not None and config.attributes.get("configure_logging", True):
     fileConfig(config.config_file_name, disable_existing_loggers=False)

@@ -17,7 +17,7 @@ from sqlalchemy.engine import Connection
 from storage import database
 from storage.database import UnsupportedDatabaseError
 from storage.migrate import alembic_config, migrate
-from storage.models import Base
+from storage.schema import metadata
 
 EXPECTED_TABLES = {
     "alembic_version",
@@ -46,7 +46,7 @@ def _head() -> str:
 def _schema_state(connection: Connection) -> tuple[set[str], str | None, list[Any]]:
     tables = set(inspect(connection).get_table_names())
     context = MigrationContext.configure(connection, opts={"compare_type": True})
-    return tables, context.get_current_revision(), compare_metadata(context, Base.metadata)
+    return tables, context.get_current_revision(), compare_metadata(context, metadata)
 
 
 async def _inspect(url: str) -> tuple[set[str], str | None, list[Any]]:

@@ -1,0 +1,23 @@
+"""Keyword prompts, ignored threads, per-channel settings, timeline pins.
+
+Revision ID: 0005
+Revises: 0004
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa  # noqa: F401 - used as tables are added
+from alembic import op  # noqa: F401
+
+revision: str = "0005"
+down_revision: str | Sequence[str] | None = "0004"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    """Create this area's tables (none yet)."""
+
+
+def downgrade() -> None:
+    """Drop this area's tables (none yet)."""
