@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from bot.scheduler import JobRouter
+
 from .callbacks import ActionRouter, DialogRouter
 from .events import EventRouter
 from .slash import CommandRouter
@@ -11,12 +13,13 @@ from .slash import CommandRouter
 
 @dataclass
 class Routers:
-    """The slash-command, button, dialog and websocket-event routers."""
+    """The slash-command, button, dialog, websocket-event and scheduled-job routers."""
 
     commands: CommandRouter
     actions: ActionRouter = field(default_factory=ActionRouter)
     dialogs: DialogRouter = field(default_factory=DialogRouter)
     events: EventRouter = field(default_factory=EventRouter)
+    jobs: JobRouter = field(default_factory=JobRouter)
 
 
 def build_routers(trigger: str = "playbook") -> Routers:

@@ -17,6 +17,7 @@ import pytest
 from pydantic import SecretStr
 
 from bot.app import BotApp
+from bot.clock import FakeClock
 from bot.config import Settings
 from mattermost_sim import Simulator
 from mattermost_sim.client import Person
@@ -40,10 +41,19 @@ class Harness:
     root: Person
     team_id: str
     town_square_id: str
+    clock: FakeClock
 
     async def command(self, person: Person, text: str, channel_id: str | None = None) -> dict[str, Any]:
         """Run ``text`` (e.g. ``/playbook list``) as ``person``; returns Mattermost's command response."""
         return await person.execute(channel_id or self.town_square_id, text, team_id=self.team_id)
+
+    async def tick(self) -> int:
+        """Run the scheduled jobs due at the clock's time, then settle; how many ran."""
+        assert self.bot.scheduler is not None
+        await self.settle()
+        ran = await self.bot.scheduler.tick()
+        await self.settle()
+        return ran
 
     async def settle(self) -> None:
         """Wait until the bot has finished background work and handled the events sent so far."""
@@ -71,7 +81,12 @@ def bot_settings(sim: Simulator, database_url: str) -> Settings:
 @pytest.fixture
 async def harness(sim: Simulator, tmp_path: Path) -> AsyncIterator[Harness]:
     """The bot on SQLite against the seeded simulator, with alice and root listening."""
-    bot = BotApp(bot_settings(sim, f"sqlite+aiosqlite:///{tmp_path / 'bot.sqlite'}"))
+    clock = FakeClock()
+    bot = BotApp(
+        bot_settings(sim, f"sqlite+aiosqlite:///{tmp_path / 'bot.sqlite'}"),
+        clock=clock,
+        scheduler_timer=False,
+    )
     await bot.start()
     try:
         assert bot.websocket is not None
@@ -82,6 +97,6 @@ async def harness(sim: Simulator, tmp_path: Path) -> AsyncIterator[Harness]:
             await root.listen()
             team = await alice.team("acme")
             town_square = await alice.channel_by_name(team["id"], "town-square")
-            yield Harness(sim, bot, alice, root, team["id"], town_square["id"])
+            yield Harness(sim, bot, alice, root, team["id"], town_square["id"], clock)
     finally:
         await bot.stop()
