@@ -15,6 +15,7 @@ from bot.config import Settings
 from bot.mattermost.errors import MattermostError, Unauthorized
 from bot.mattermost.gateway import MattermostGateway
 from bot.mattermost.websocket import WebsocketSupervisor
+from bot.scheduler import Scheduler
 from bot.security import ContextSigner, derive_key
 from bot.services.context import Services, utc_now
 from bot.services.people import People
@@ -49,6 +50,9 @@ class BotApp:
     websocket: WebsocketSupervisor | None = None
     tokens: CommandTokens = field(default_factory=CommandTokens)
     port: int = 0
+    scheduler: Scheduler | None = None
+    scheduler_timer: bool = True
+    """Whether the scheduler wakes itself; tests driving a fake clock call ``scheduler.tick()``."""
 
     async def start(self) -> None:
         """Migrate, check the token, serve callbacks, register ``/playbook``, start listening."""
@@ -99,6 +103,9 @@ class BotApp:
         await self._serve_http()
         await self._register_commands()
         await self._listen()
+        self.scheduler = Scheduler(self.services, self.routers.jobs)
+        if self.scheduler_timer:
+            await self.scheduler.start()
         log.info("Playbooks Bot is running as @%s", bot.username)
 
     async def _serve_http(self) -> None:
@@ -159,6 +166,8 @@ class BotApp:
 
     async def stop(self) -> None:
         """Stop listening, finish in-flight work, close connections."""
+        if self.scheduler is not None:
+            await self.scheduler.stop()
         if self.websocket is not None:
             await self.websocket.stop()
         if self.callbacks is not None:
