@@ -13,6 +13,7 @@ import aiohttp
 import pytest
 
 from bot.app import BotApp
+from bot.clock import FakeClock
 from mattermost_sim import Simulator
 from mattermost_sim.client import Person
 from storage.repositories.playbooks import PlaybookRepository
@@ -239,7 +240,7 @@ async def test_a_person_in_several_teams_picks_the_team_with_a_button(sim: Simul
     ):
         acme = await alice.team("acme")
         acme_square = await alice.channel_by_name(acme["id"], "town-square")
-        world = Harness(sim, bot, alice, root, acme["id"], acme_square["id"])
+        world = Harness(sim, bot, alice, root, acme["id"], acme_square["id"], FakeClock())
         dm = await dm_with_bot(alice, bot_user.id)
         path = template("okr")
         post = await send_files(alice, dm, [(path.name, path.read_bytes())])
