@@ -1,0 +1,63 @@
+"""``/playbook channel settings``: a channel's switches, each with a button to flip it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.render.buttons import button
+from bot.security import ContextSigner
+from storage.repositories.listening import ChannelSettings
+
+CHANNEL_SETTING_ACTION = "ch_set"
+
+
+def _state(on: bool) -> str:
+    return "**on**" if on else "**off**"
+
+
+def channel_settings_post(
+    settings: ChannelSettings,
+    *,
+    channel_id: str,
+    is_run_channel: bool,
+    signer: ContextSigner,
+    url: str,
+    trigger: str = "playbook",
+) -> dict[str, Any]:
+    """The settings as a ``message`` and ``props`` with a toggle button per switch."""
+    welcome_scope = (
+        "people who join this run's channel get its welcome message"
+        if is_run_channel
+        else "people who join get the welcome message of a run in this channel (this is not a run's channel)"
+    )
+    message = "\n".join(
+        [
+            "#### Settings of this channel",
+            f"- Keyword prompts: {_state(settings.keyword_prompts)} — when a message contains a "
+            "playbook's keywords, I suggest running it in the message's thread.",
+            f"- Welcome message: {_state(settings.welcome_message)} — {welcome_scope}.",
+            "",
+            f"Members of the channel can change them: `/{trigger} channel settings prompts on|off` "
+            "or `welcome on|off`, or with the buttons.",
+        ]
+    )
+    actions = [
+        button(
+            "prompts",
+            f"Turn keyword prompts {'off' if settings.keyword_prompts else 'on'}",
+            action=CHANNEL_SETTING_ACTION,
+            payload={"c": channel_id, "k": "prompts", "v": 0 if settings.keyword_prompts else 1},
+            signer=signer,
+            url=url,
+        ),
+        button(
+            "welcome",
+            f"Turn welcome message {'off' if settings.welcome_message else 'on'}",
+            action=CHANNEL_SETTING_ACTION,
+            payload={"c": channel_id, "k": "welcome", "v": 0 if settings.welcome_message else 1},
+            signer=signer,
+            url=url,
+        ),
+    ]
+    attachment = {"fallback": "Channel settings", "actions": actions}
+    return {"message": message, "props": {"attachments": [attachment]}}

@@ -1,0 +1,171 @@
+"""Catching up on posts the websocket missed: read them back through REST, handle them in order.
+
+The bot remembers the ``create_at`` of the newest post it handled (``last_seen_post_at``, in the
+database so a restart knows it too). When the websocket reports lost events, or the service
+starts again, every post since then (less a safety margin) in every channel the bot is in is fed
+through the ``posted`` handlers as if it had just arrived. The handlers are idempotent, so a post
+seen twice is still handled once; the margin only costs a few re-reads.
+
+Times here are Mattermost's (post ``create_at``, in ms), so they are compared with the wall
+clock, never with the service's clock (which tests move at will).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import time
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any
+
+from bot.mattermost.errors import MattermostError
+from bot.mattermost.types import MMChannel, MMPost
+from storage.repositories.listening import ListeningRepository
+
+from .context import Services
+
+log = logging.getLogger(__name__)
+
+Dispatch = Callable[[Mapping[str, Any]], Awaitable[None]]
+
+MARGIN_MS = 5_000  # posts are not announced in exact create_at order across channels
+MAX_LOOK_BACK_MS = 24 * 3600 * 1000  # after a long outage, older messages are left alone
+SAVE_EVERY_SECONDS = 1.0  # the stored mark may lag this much: a lag means re-reads, never losses
+
+
+def wall_clock_ms() -> int:
+    """Now on the wall clock, in ms, comparable with Mattermost's timestamps."""
+    return int(time.time() * 1000)
+
+
+class PostCatchUp:
+    """Tracks the newest handled post and replays what was missed through ``dispatch``."""
+
+    def __init__(self, services: Services, dispatch: Dispatch, *, now_ms: Callable[[], int] = wall_clock_ms):
+        self._services = services
+        self._dispatch = dispatch
+        self._now_ms = now_ms
+        self._seen = 0
+        self._saved_at = -math.inf
+        self.replayed = 0  # posts fed back by catch-ups so far
+
+    async def start(self) -> None:
+        """On start-up: the first time, begin the mark now; later, catch up on the time the
+        service was away (in the background when one is available)."""
+        async with self._services.transaction() as session:
+            mark = await ListeningRepository(session).last_seen_post_at()
+            if mark is None:
+                await ListeningRepository(session).advance_last_seen_post_at(self._now_ms())
+                return
+        background = self._services.background
+        if background is None:
+            await self.run()
+        else:
+            background.spawn(self._run_quietly(), name="catch-up")
+
+    async def note(self, event: Mapping[str, Any]) -> None:
+        """A ``posted`` event was handled: move the mark to its post."""
+        post = _posted(event)
+        if post is None or post.create_at <= self._seen:
+            return
+        self._seen = post.create_at
+        if time.monotonic() - self._saved_at >= SAVE_EVERY_SECONDS:
+            self._saved_at = time.monotonic()
+            async with self._services.transaction() as session:
+                await ListeningRepository(session).advance_last_seen_post_at(self._seen)
+
+    async def run(self) -> int:
+        """Feed every post since the mark to ``dispatch``, oldest first; returns how many."""
+        async with self._services.transaction() as session:
+            stored = await ListeningRepository(session).last_seen_post_at()
+        mark = max(stored or 0, self._seen)
+        if not mark:
+            return 0
+        since = max(mark - MARGIN_MS, self._now_ms() - MAX_LOOK_BACK_MS)
+        missed: list[tuple[MMPost, MMChannel]] = []
+        for channel in await self._watched_channels():
+            try:
+                posts = await self._services.gateway.channel_posts_since(channel.id, since)
+            except MattermostError as error:
+                log.warning("catch-up: could not read %s: %s", channel.id, error)
+                continue
+            missed.extend((post, channel) for post in posts if post.create_at > since and not post.is_deleted)
+        missed.sort(key=lambda pair: (pair[0].create_at, pair[0].id))
+        names = await self._services.people.usernames({post.user_id for post, _ in missed})
+        for post, channel in missed:
+            event = posted_event(post, channel, sender=names.get(post.user_id, ""))
+            await self._dispatch(event)
+            await self.note(event)
+        self.replayed += len(missed)
+        log.info("catch-up: %d posts since %d read back", len(missed), since)
+        return len(missed)
+
+    async def run_for_gap(self) -> None:
+        """:meth:`run`, as the websocket supervisor's ``on_gap``."""
+        await self.run()
+
+    async def _run_quietly(self) -> None:
+        try:
+            await self.run()
+        except MattermostError as error:
+            log.warning("catch-up after start-up failed: %s", error)
+
+    async def _watched_channels(self) -> list[MMChannel]:
+        """The channels the bot is in, in its teams (direct and group messages once)."""
+        channels: dict[str, MMChannel] = {}
+        for team_id in self._services.team_ids:
+            try:
+                channels.update((c.id, c) for c in await self._services.gateway.my_channels(team_id))
+            except MattermostError as error:
+                log.warning("catch-up: could not list the channels of team %s: %s", team_id, error)
+        return list(channels.values())
+
+
+def posted_event(post: MMPost, channel: MMChannel, *, sender: str = "") -> dict[str, Any]:
+    """A ``posted`` websocket event for a post read through REST, shaped as Mattermost sends it."""
+    return {
+        "event": "posted",
+        "data": {
+            "channel_display_name": channel.display_name,
+            "channel_name": channel.name,
+            "channel_type": channel.type,
+            "post": json.dumps(_post_json(post)),
+            "sender_name": f"@{sender}" if sender else "",
+            "set_online": False,
+            "team_id": channel.team_id,
+        },
+        "broadcast": {"omit_users": None, "user_id": "", "channel_id": channel.id, "team_id": ""},
+        "seq": None,
+    }
+
+
+def _post_json(post: MMPost) -> dict[str, Any]:
+    return {
+        "id": post.id,
+        "channel_id": post.channel_id,
+        "user_id": post.user_id,
+        "root_id": post.root_id,
+        "message": post.message,
+        "props": dict(post.props),
+        "file_ids": list(post.file_ids),
+        "create_at": post.create_at,
+        "update_at": post.update_at,
+        "delete_at": post.delete_at,
+        "type": post.type,
+        "pending_post_id": post.pending_post_id,
+    }
+
+
+def _posted(event: Mapping[str, Any]) -> MMPost | None:
+    """The post of a ``posted`` event, or ``None`` for any other event."""
+    if event.get("event") != "posted":
+        return None
+    data = event.get("data")
+    raw = data.get("post") if isinstance(data, Mapping) else None
+    if not isinstance(raw, str):
+        return None
+    try:
+        return MMPost.from_json(json.loads(raw))
+    except (ValueError, TypeError):
+        return None

@@ -1,0 +1,177 @@
+"""Keyword triggers: which playbooks a message calls for, and the one prompt per thread.
+
+:class:`KeywordIndex` keeps one :class:`~bot.domain.keywords.KeywordMatcher` per team, rebuilt
+only when the playbooks change: each message costs one aggregate query (the playbooks'
+signature) and a pass over its text. Everything else (channel settings, ignored threads, the run
+of the channel) is read only once a keyword matched.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from bot.domain.keywords import KeywordMatcher
+from bot.domain.playbook import Playbook, can_run
+from bot.mattermost.types import MMPost
+from bot.render.keywords import PromptedPlaybook, keyword_prompt, trigger_summary
+from storage.repositories.listening import ListeningRepository
+from storage.repositories.playbooks import PlaybookRepository
+from storage.repositories.runs import RunRepository
+
+from .context import Services
+
+log = logging.getLogger(__name__)
+
+ATTACHMENT_TEXT_FIELDS = ("pretext", "title", "text", "footer")
+
+
+@dataclass(frozen=True, slots=True)
+class PlaybookHit:
+    """A playbook whose keywords a message contains."""
+
+    playbook: Playbook
+    keywords: tuple[str, ...]
+
+
+class KeywordIndex:
+    """The keywords of every playbook of the bot's teams, matched per team."""
+
+    def __init__(self) -> None:
+        self._signature: tuple[int, int] | None = None
+        self._matchers: dict[str, KeywordMatcher] = {}
+        self._playbooks: dict[str, Playbook] = {}
+        self._team_names: dict[str, str] = {}
+        self._rebuilding = asyncio.Lock()
+
+    async def hits(self, services: Services, team_id: str, text: str) -> list[PlaybookHit]:
+        """The team's playbooks with keywords enabled whose keywords ``text`` contains."""
+        await self._refresh(services)
+        matcher = self._matchers.get(team_id)
+        if not matcher or not text:
+            return []
+        return [PlaybookHit(self._playbooks[hit.playbook_id], hit.keywords) for hit in matcher.match(text)]
+
+    async def _refresh(self, services: Services) -> None:
+        async with services.transaction() as session:
+            signature = await ListeningRepository(session).playbooks_signature()
+        if signature == self._signature:
+            return
+        async with self._rebuilding:
+            if signature == self._signature:
+                return
+            async with services.transaction() as session:
+                playbooks = await PlaybookRepository(session).list_for_team(services.team_ids)
+            self._rebuild(playbooks)
+            self._signature = signature
+
+    def _rebuild(self, playbooks: Iterable[Playbook]) -> None:
+        by_team: dict[str, list[Playbook]] = defaultdict(list)
+        for playbook in playbooks:
+            if playbook.keywords.enabled and playbook.keywords.keywords:
+                by_team[playbook.team_id].append(playbook)
+        self._playbooks = {p.id: p for team in by_team.values() for p in team}
+        self._matchers = {
+            team_id: KeywordMatcher((p.id, p.keywords.keywords) for p in team)
+            for team_id, team in by_team.items()
+        }
+        log.info("keyword index rebuilt: %d playbooks with keywords", len(self._playbooks))
+
+    async def team_name(self, services: Services, team_id: str) -> str:
+        """The team's URL name (for permalinks), fetched once."""
+        if team_id not in self._team_names:
+            self._team_names[team_id] = (await services.gateway.team(team_id)).name
+        return self._team_names[team_id]
+
+
+def listened_text(post: MMPost) -> str:
+    """The text keywords are looked for in: the message and its attachments' visible texts."""
+    parts = [post.message]
+    attachments = post.props.get("attachments")
+    if isinstance(attachments, list):
+        for attachment in attachments:
+            if isinstance(attachment, dict):
+                parts.extend(
+                    value for key in ATTACHMENT_TEXT_FIELDS if isinstance(value := attachment.get(key), str)
+                )
+    return "\n".join(part for part in parts if part)
+
+
+def prompt_key(channel_id: str, root_id: str) -> str:
+    """The idempotency key of a thread's prompt post (``pending_post_id``)."""
+    return f"kw:{channel_id}:{root_id}"
+
+
+async def prompt_for_keywords(
+    services: Services, index: KeywordIndex, post: MMPost, *, team_id: str, channel_name: str
+) -> bool:
+    """Reply in the post's thread suggesting the playbooks its keywords trigger, unless the thread
+    already has a prompt, is ignored, or the channel turned prompts off. Returns whether it did.
+
+    Suggested are the playbooks the author may run, except the playbook whose run this channel
+    belongs to. The thread is claimed in the database before posting, and the post carries a
+    fixed ``pending_post_id``, so neither a second keyword nor a retry can prompt twice.
+    """
+    text = listened_text(post)
+    hits = await index.hits(services, team_id, text)
+    if not hits:
+        return False
+    author = await services.people.user(post.user_id)
+    if author.is_bot:
+        return False
+    root_id = post.root_id or post.id
+    async with services.transaction() as session:
+        listening = ListeningRepository(session)
+        if not (await listening.channel_settings(post.channel_id)).keyword_prompts:
+            return False
+        if await listening.is_thread_ignored(post.channel_id, root_id):
+            return False
+        run = await RunRepository(session).get_by_channel(post.channel_id)
+    suggested = await _suggestions(services, hits, post.user_id, run.playbook_id if run else "")
+    if not suggested:
+        return False
+    permalink = f"/{await index.team_name(services, team_id)}/pl/{post.id}"
+    summary = trigger_summary(text, author=author.username, channel_name=channel_name, permalink=permalink)
+    prompt = keyword_prompt(
+        suggested,
+        channel_id=post.channel_id,
+        root_id=root_id,
+        signer=services.signer,
+        url=services.action_url,
+        trigger=services.command_trigger,
+    )
+    async with services.transaction() as session:
+        if not await ListeningRepository(session).claim_prompt(post.channel_id, root_id, post.id, summary):
+            return False
+    posted = await services.gateway.create_post(
+        post.channel_id,
+        prompt["message"],
+        root_id=root_id,
+        props=prompt["props"],
+        pending_post_id=prompt_key(post.channel_id, root_id),
+    )
+    async with services.transaction() as session:
+        await ListeningRepository(session).set_prompt_post(post.channel_id, root_id, posted.id)
+    log.info("keyword prompt in %s thread %s for %d playbooks", post.channel_id, root_id, len(suggested))
+    return True
+
+
+async def _suggestions(
+    services: Services, hits: Iterable[PlaybookHit], author_id: str, run_playbook_id: str
+) -> list[PromptedPlaybook]:
+    is_admin = await services.people.is_system_admin(author_id)
+    return [
+        PromptedPlaybook(hit.playbook.id, hit.playbook.title, hit.keywords)
+        for hit in hits
+        if hit.playbook.id != run_playbook_id
+        and can_run(hit.playbook, author_id, is_team_member=True, is_system_admin=is_admin)
+    ]
+
+
+async def ignore_thread(services: Services, channel_id: str, root_id: str, user_id: str) -> None:
+    """Keep prompts out of a thread from now on."""
+    async with services.transaction() as session:
+        await ListeningRepository(session).ignore_thread(channel_id, root_id, user_id)
