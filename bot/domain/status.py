@@ -1,0 +1,227 @@
+"""Status updates and their reminders, overdue rules, the morning digest's time, and todo order.
+
+Pure values and rules; the service (:mod:`bot.services.status_updates`) stores and schedules them.
+
+Reminder intervals are written the way people type them: ``15m``, ``1h``, ``4h``, ``1d``, ``1w``,
+or any combination such as ``90m`` and ``2h30m``; ``none`` means no reminder. A reminder is sent
+once per due time: when it goes unanswered the run stays *overdue* (shown on its overview, in
+``/playbook todo`` and in digests) until someone posts an update or snoozes it, as in the plugin
+(playbooks-plugin.md §3.2.4), rather than repeating into the channel.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from bot.domain.errors import DomainError
+
+MAX_UPDATE_LENGTH = 16000
+MIN_INTERVAL = timedelta(minutes=1)
+MAX_INTERVAL = timedelta(days=365)
+DIGEST_HOUR = 8
+
+NONE = "none"
+CUSTOM = "custom"
+INTERVAL_CHOICES: tuple[tuple[str, str], ...] = (
+    ("15 minutes", "15m"),
+    ("30 minutes", "30m"),
+    ("1 hour", "1h"),
+    ("4 hours", "4h"),
+    ("1 day", "1d"),
+    ("1 week", "1w"),
+    ("Custom…", CUSTOM),
+    ("No reminder", NONE),
+)
+"""The dialog's choices: (label, value)."""
+
+SNOOZE_CHOICES: tuple[tuple[str, timedelta], ...] = (
+    ("1h", timedelta(hours=1)),
+    ("4h", timedelta(hours=4)),
+    ("1d", timedelta(days=1)),
+)
+
+_UNITS = {"w": timedelta(weeks=1), "d": timedelta(days=1), "h": timedelta(hours=1), "m": timedelta(minutes=1)}
+_INTERVAL = re.compile(r"(?:(\d{1,4})\s*w)?\s*(?:(\d{1,4})\s*d)?\s*(?:(\d{1,5})\s*h)?\s*(?:(\d{1,6})\s*m)?")
+
+
+class StatusUpdateError(DomainError):
+    """A status update or reminder request that can't be accepted; ``message`` says why."""
+
+
+class InvalidIntervalError(StatusUpdateError):
+    """A reminder interval that can't be read."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__(
+            f"“{text[:40]}” is not a reminder interval. Write it like 15m, 1h, 2h30m, 1d or 1w, or none."
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class StatusUpdate:
+    """One posted update: its ``message``, who wrote it and when, and the reminder it set
+    (``next_reminder_at`` is ``None`` when the author chose no reminder)."""
+
+    id: str
+    run_id: str
+    author_id: str
+    message: str
+    posted_at: datetime
+    next_reminder_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ReminderState:
+    """A run's reminders: on or off, the interval between updates (``None``: no reminder),
+    and when the next update is due (``None``: none is due)."""
+
+    enabled: bool = False
+    interval: timedelta | None = None
+    next_due_at: datetime | None = None
+    last_update_at: datetime | None = None
+
+
+# Intervals ------------------------------------------------------------------------------------
+
+
+def parse_interval(text: str) -> timedelta | None:
+    """The interval ``text`` names; ``None`` for ``none`` (or nothing). Raises
+    :class:`InvalidIntervalError` for anything else, or outside one minute to a year."""
+    cleaned = text.strip().lower()
+    if cleaned in ("", NONE, "no", "off", "0"):
+        return None
+    match = _INTERVAL.fullmatch(cleaned)
+    if match is None or not any(match.groups()):
+        raise InvalidIntervalError(text)
+    weeks, days, hours, minutes = (int(group or 0) for group in match.groups())
+    interval = weeks * _UNITS["w"] + days * _UNITS["d"] + hours * _UNITS["h"] + minutes * _UNITS["m"]
+    if not MIN_INTERVAL <= interval <= MAX_INTERVAL:
+        raise StatusUpdateError("A reminder interval must be between 1 minute (1m) and a year (52w).")
+    return interval
+
+
+def format_interval(interval: timedelta | None) -> str:
+    """The shortest way to write ``interval`` that :func:`parse_interval` reads back (``2h30m``)."""
+    if interval is None or interval <= timedelta(0):
+        return NONE
+    minutes = int(interval.total_seconds() // 60)
+    parts = []
+    for unit, size in (("w", 7 * 24 * 60), ("d", 24 * 60), ("h", 60), ("m", 1)):
+        count, minutes = divmod(minutes, size)
+        if count:
+            parts.append(f"{count}{unit}")
+    return "".join(parts) or "1m"
+
+
+def interval_from_seconds(seconds: int) -> timedelta | None:
+    """A playbook's ``reminder_timer_default_seconds`` as an interval (``None`` when 0)."""
+    return timedelta(seconds=seconds) if seconds > 0 else None
+
+
+def next_reminder_at(now: datetime, interval: timedelta | None) -> datetime | None:
+    """When the next update is due after one posted at ``now``."""
+    return None if interval is None else now + interval
+
+
+def is_overdue(state: ReminderState, *, run_finished: bool, now: datetime) -> bool:
+    """Whether the run's status update is overdue: reminders on, the run in progress, and the
+    due time passed."""
+    return state.enabled and not run_finished and state.next_due_at is not None and state.next_due_at <= now
+
+
+# Digests --------------------------------------------------------------------------------------
+
+
+def zone(name: str) -> tzinfo:
+    """The time zone named ``name`` (an IANA name); UTC for an empty or unknown name."""
+    if not name:
+        return UTC
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return UTC
+
+
+def next_morning(now: datetime, zone_name: str, *, hour: int = DIGEST_HOUR) -> datetime:
+    """The first ``hour``:00 in the zone strictly after ``now``, in UTC.
+
+    Computed on the local calendar, so it stays at 08:00 local across daylight-saving changes;
+    a local time skipped by a change is moved forward by the gap, as clocks are.
+    """
+    tz = zone(zone_name)
+    local = now.astimezone(tz)
+    day = local.date()
+    for _ in range(3):
+        candidate = _wall_time(day, time(hour), tz)
+        if candidate > now:
+            return candidate
+        day += timedelta(days=1)
+    raise AssertionError("unreachable: a later morning always exists")  # pragma: no cover
+
+
+def _wall_time(day: date, at: time, tz: tzinfo) -> datetime:
+    """``day`` at ``at`` in ``tz`` as a UTC instant.
+
+    ``fold=0`` picks the first of a repeated hour, and for a wall time skipped by a change the
+    offset from before it, which lands as far after the gap as the time was into it (PEP 495).
+    """
+    return datetime.combine(day, at).replace(tzinfo=tz, fold=0).astimezone(UTC)
+
+
+# Todo -----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class TodoTask:
+    """An open task of a person, with its run and channel: ``number`` is ``1.2`` as on the posts."""
+
+    run_id: str
+    run_name: str
+    channel_name: str
+    number: str
+    title: str
+    due_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class OverdueRun:
+    """A run whose status update is overdue, since ``due_at``."""
+
+    run_id: str
+    run_name: str
+    channel_name: str
+    due_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Todo:
+    """What a person has to do: runs overdue for an update, and open tasks, overdue first."""
+
+    overdue_runs: tuple[OverdueRun, ...] = ()
+    tasks: tuple[TodoTask, ...] = ()
+
+    @property
+    def is_empty(self) -> bool:
+        """Nothing to report."""
+        return not self.overdue_runs and not self.tasks
+
+
+def order_tasks(tasks: Iterable[TodoTask], now: datetime) -> tuple[TodoTask, ...]:
+    """Overdue tasks first (longest overdue first), then the rest by due time, then undated
+    ones; ties keep the run and task order."""
+
+    def key(task: TodoTask) -> tuple[int, datetime]:
+        if task.due_at is None:
+            return 2, datetime.max.replace(tzinfo=UTC)
+        return (0 if task.due_at < now else 1), task.due_at
+
+    return tuple(sorted(tasks, key=key))
+
+
+def order_overdue(runs: Sequence[OverdueRun]) -> tuple[OverdueRun, ...]:
+    """Runs overdue for an update, longest overdue first."""
+    return tuple(sorted(runs, key=lambda run: run.due_at))
