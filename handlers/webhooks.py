@@ -1,0 +1,52 @@
+"""``/playbook webhooks``, and the hooks and job that queue and send webhook deliveries."""
+
+from __future__ import annotations
+
+from bot.domain.errors import DomainError
+from bot.render.runs import truncate
+from bot.render.webhooks import deliveries_text
+from bot.services import webhooks
+from bot.services.context import Services
+
+from .registry import Routers
+from .replies import Reply
+from .slash import CommandCall
+
+GROUP = "Playbooks"
+NO_RUN_HERE = (
+    "This channel has no run. In a run's channel, `/{trigger} webhooks` shows the run's deliveries; "
+    "anywhere, `/{trigger} webhooks PLAYBOOK` shows a playbook's (for its admins)."
+)
+
+
+def register(routers: Routers) -> None:
+    """Add ``webhooks``, the creation and status-update hooks, and the delivery job."""
+    routers.commands.command(
+        "webhooks",
+        "[PLAYBOOK]",
+        "recent webhook deliveries of this run, or of a playbook you administer",
+        group=GROUP,
+    )(webhooks_command)
+    routers.lifecycle.on_started(webhooks.queue_run_created)
+    routers.lifecycle.on_update_posted(webhooks.queue_status_updated)
+    routers.jobs.on(webhooks.JOB_KIND)(webhooks.deliver)
+
+
+async def webhooks_command(call: CommandCall) -> Reply:
+    """``/playbook webhooks [PLAYBOOK]``: the latest deliveries with status, attempts and last error."""
+    services: Services = call.services
+    try:
+        if call.args:
+            playbook, deliveries = await webhooks.deliveries_of_playbook(
+                services, call.user_id, call.team_id, call.rest
+            )
+            subject = f"runs of **{truncate(playbook.title, 100)}**"
+        else:
+            found = await webhooks.deliveries_of_channel_run(services, call.user_id, call.channel_id)
+            if found is None:
+                return Reply(NO_RUN_HERE.format(trigger=services.command_trigger))
+            run, deliveries = found
+            subject = f"**{truncate(run.name, 100)}**"
+    except DomainError as error:
+        return Reply(error.message)
+    return Reply(deliveries_text(subject, deliveries))
