@@ -1,0 +1,215 @@
+"""The retrospective after a run: reminders until it is published, the form, and publishing.
+
+Finishing a run whose playbook has retrospectives on schedules a reminder job in the finish's
+transaction (:func:`on_run_finished`). The reminder repeats at the playbook's interval (once when
+the interval is 0) until the retrospective is published, the run is restored, or retrospectives
+are switched off. Publishing stores the report and metric values, records it on the timeline and
+cancels the reminder in one transaction, then posts it in the run channel and the broadcast
+channels; publishing again edits those posts in place. The retrospective lives in its own table,
+so restoring and finishing a run again keeps it.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.domain import retrospective as domain
+from bot.domain.errors import DomainError
+from bot.domain.playbook import Playbook
+from bot.domain.retrospective import Retrospective
+from bot.domain.run import Run
+from bot.domain.timeline import retrospective_published
+from bot.mattermost.errors import MattermostError
+from bot.render import retrospectives as render
+from bot.services.context import Services
+from bot.services.jobs import Job, cancel_job, schedule_job
+from bot.services.run_access import RunAction, RunNotVisibleError, require
+from storage.repositories.playbooks import PlaybookRepository
+from storage.repositories.retrospectives import RetrospectiveRepository, StoredRetrospective
+from storage.repositories.runs import RunRepository
+
+log = logging.getLogger(__name__)
+
+REMINDER_KIND = "retro_reminder"
+
+
+def reminder_key(run_id: str) -> str:
+    """The key of a run's retrospective reminder job."""
+    return f"{REMINDER_KIND}:{run_id}"
+
+
+class RetrospectivesOffError(DomainError):
+    def __init__(self) -> None:
+        super().__init__("This run's playbook has no retrospective. A playbook admin can switch it on.")
+
+
+class MetricFieldsError(DomainError):
+    """Some metric values can't be read; ``errors`` maps each form field to what is wrong."""
+
+    def __init__(self, errors: Mapping[str, str]) -> None:
+        super().__init__("Some values can't be read: " + " ".join(errors.values()))
+        self.errors = dict(errors)
+
+
+@dataclass(frozen=True, slots=True)
+class RetroForm:
+    """What the dialog needs: the run, its playbook, and the retrospective so far."""
+
+    run: Run
+    playbook: Playbook
+    current: Retrospective | None
+
+
+@dataclass(frozen=True, slots=True)
+class Published:
+    """A publication: the retrospective, and whether it replaced an earlier one."""
+
+    run: Run
+    retrospective: Retrospective
+    republished: bool
+
+
+async def on_run_finished(
+    services: Services, session: AsyncSession, run: Run, playbook: Playbook | None
+) -> None:
+    """In the finish's transaction: start the retrospective's reminders, unless it is off or done."""
+    if playbook is None or not playbook.retrospective.enabled:
+        return
+    stored = await RetrospectiveRepository(session).get(run.id)
+    if stored is not None and stored.retrospective.is_published:
+        return
+    interval = timedelta(seconds=max(playbook.retrospective.reminder_interval_seconds, 0))
+    await schedule_job(
+        session,
+        kind=REMINDER_KIND,
+        key=reminder_key(run.id),
+        due_at=services.clock() + interval,
+        payload={"run_id": run.id},
+    )
+
+
+async def remind(job: Job, services: Services) -> datetime | None:
+    """The reminder job: ask the owner in the run channel; due again after the interval."""
+    run_id = str(job.payload.get("run_id", ""))
+    async with services.transaction() as session:
+        run = await RunRepository(session).get(run_id)
+        if run is None or not run.is_finished:
+            return None
+        playbook = await _playbook(session, run)
+        if playbook is None or not playbook.retrospective.enabled:
+            return None
+        stored = await RetrospectiveRepository(session).get(run_id)
+        if stored is not None and stored.retrospective.is_published:
+            return None
+    names = await services.people.usernames([run.owner_id])
+    text, attachments = render.reminder_post(run, names, services.signer, services.action_url)
+    await services.gateway.create_post(
+        run.channel_id, text, props={"attachments": attachments}, pending_post_id=job.idempotency_key
+    )
+    seconds = playbook.retrospective.reminder_interval_seconds
+    return services.clock() + timedelta(seconds=seconds) if seconds > 0 else None
+
+
+async def open_form(services: Services, run_id: str, user_id: str) -> RetroForm:
+    """The run, playbook and retrospective for the form, if ``user_id`` may publish it."""
+    async with services.transaction() as session:
+        run = await RunRepository(session).get(run_id)
+        if run is None:
+            raise RunNotVisibleError()
+        await require(services, session, run, user_id, RunAction.CHANGE)
+        playbook = await _playbook(session, run)
+        if playbook is None or not playbook.retrospective.enabled:
+            raise RetrospectivesOffError()
+        if not run.is_finished:
+            raise domain.RetrospectiveError(
+                "Finish the run first: the retrospective looks back on a finished run."
+            )
+        stored = await RetrospectiveRepository(session).get(run_id)
+    return RetroForm(run, playbook, stored.retrospective if stored else None)
+
+
+async def publish(
+    services: Services, run_id: str, user_id: str, *, report: str, raw_values: Mapping[str, str]
+) -> Published:
+    """Publish (or republish) the retrospective from the form's fields.
+
+    Raises :class:`MetricFieldsError` naming each unreadable value, or another
+    :class:`~bot.domain.errors.DomainError` when the person may not publish.
+    """
+    async with services.transaction() as session:
+        run = await RunRepository(session).get(run_id)
+        if run is None:
+            raise RunNotVisibleError()
+        await require(services, session, run, user_id, RunAction.CHANGE)
+        playbook = await _playbook(session, run)
+        if playbook is None or not playbook.retrospective.enabled:
+            raise RetrospectivesOffError()
+        values, errors = domain.read_metric_values(playbook.metrics, raw_values, render.METRIC_FIELD)
+        if errors:
+            raise MetricFieldsError(errors)
+        repository = RetrospectiveRepository(session)
+        stored = await repository.get(run_id)
+        at = services.clock()
+        retro = domain.publish(
+            stored.retrospective if stored else None,
+            run_id=run_id,
+            run_finished=run.is_finished,
+            text=report,
+            metric_values=values,
+            actor_id=user_id,
+            at=at,
+        )
+        await repository.save(retro, playbook_id=run.playbook_id or None, at=at)
+        await RunRepository(session).add_timeline(run_id, retrospective_published(at, user_id))
+        await cancel_job(session, reminder_key(run_id))
+    await _show(services, run, playbook, retro, stored)
+    return Published(run, retro, republished=retro.revision > 1)
+
+
+async def _show(
+    services: Services,
+    run: Run,
+    playbook: Playbook,
+    retro: Retrospective,
+    stored: StoredRetrospective | None,
+) -> None:
+    """Post the retrospective, or edit its earlier posts, in the run and broadcast channels."""
+    names = await services.people.usernames([retro.published_by or ""])
+    message = render.retrospective_post(run, retro, playbook.metrics, names)
+    post_id = await _post_or_edit(services, run.channel_id, message, stored.post_id if stored else None)
+    broadcast: dict[str, str] = dict(stored.broadcast_posts) if stored else {}
+    updates = playbook.status_updates
+    if updates.broadcast_enabled:
+        for channel_id in updates.broadcast_channel_ids:
+            shown = await _post_or_edit(services, channel_id, message, broadcast.get(channel_id))
+            if shown is not None:
+                broadcast[channel_id] = shown
+    async with services.transaction() as session:
+        await RetrospectiveRepository(session).set_posts(run.id, post_id, broadcast)
+
+
+async def _post_or_edit(services: Services, channel_id: str, message: str, post_id: str | None) -> str | None:
+    """Edit ``post_id`` to show ``message``, or post it anew; the post's id (``None`` on failure)."""
+    try:
+        if post_id:
+            try:
+                await services.gateway.patch_post(post_id, message=message)
+                return post_id
+            except MattermostError:
+                log.info("retrospective post %s is gone; posting it again", post_id)
+        return (await services.gateway.create_post(channel_id, message)).id
+    except MattermostError:
+        log.exception("could not show the retrospective in channel %s", channel_id)
+        return None
+
+
+async def _playbook(session: AsyncSession, run: Run) -> Playbook | None:
+    if not run.playbook_id:
+        return None
+    record = await PlaybookRepository(session).get_record(run.playbook_id, include_deleted=True)
+    return record.playbook if record is not None else None

@@ -1,0 +1,100 @@
+"""``/playbook stats [PLAYBOOK]`` (numbers and a chart) and ``/playbook report`` (a run's report file).
+
+Both answer at once and do the slow work after the acknowledgement (``call.later``). The bot can
+only post where it is a member: the chart goes to the person's direct messages with the bot, the
+report to the run channel.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from bot.domain.errors import DomainError
+from bot.mattermost.errors import MattermostError
+from bot.render.insights import summary_text
+from bot.render.report import report_title
+from bot.render.run_replies import NOT_IN_RUN_CHANNEL
+from bot.services import insights, reports
+from bot.services.context import Services
+from storage.repositories.runs import RunRepository
+
+from .registry import Routers
+from .replies import Reply
+from .slash import CommandCall
+
+log = logging.getLogger(__name__)
+
+CHART_FILENAME = "playbook-insights.png"
+STATS_WORKING = "Working out the numbers…"
+REPORT_WORKING = "Writing the run's report…"
+UPLOAD_FAILED = "I couldn't upload the {what}. Please try again in a moment."
+
+
+def register(routers: Routers) -> None:
+    """Add ``stats`` and ``report``."""
+    command = routers.commands.command
+    command(
+        "stats",
+        "[PLAYBOOK]",
+        "runs per week, time to finish and key metrics, with a chart (for the team or one playbook)",
+        "Playbooks",
+    )(stats)
+    command(
+        "report", "", "attach a Markdown report of the run: tasks, updates, timeline, retrospective", "Runs"
+    )(report)
+
+
+async def stats(call: CommandCall) -> Reply:
+    """``/playbook stats [PLAYBOOK]``: the summary as a reply, the chart in the person's DM."""
+    services: Services = call.services
+    name, user_id, team_id = call.rest, call.user_id, call.team_id
+
+    async def work() -> Reply:
+        try:
+            found = await insights.insights_for(services, team_id, name, user_id=user_id)
+        except DomainError as error:
+            return Reply(error.message)
+        summary = summary_text(found)
+        png = await insights.chart_png(found)
+        try:
+            direct = await services.gateway.direct_channel(user_id)
+            file_id = await services.gateway.upload_file(direct.id, CHART_FILENAME, png)
+            await services.gateway.create_post(direct.id, summary, file_ids=[file_id])
+        except MattermostError:
+            log.exception("could not upload the insights chart")
+            return Reply(f"{summary}\n\n{UPLOAD_FAILED.format(what='chart')}")
+        return Reply(f"{summary}\n\nThe chart is in your direct messages with @{services.bot.username}.")
+
+    call.later(work)
+    return Reply(STATS_WORKING)
+
+
+async def report(call: CommandCall) -> Reply:
+    """``/playbook report`` in a run channel: the report uploaded there, and a link to it."""
+    services: Services = call.services
+    async with services.transaction() as session:
+        run = await RunRepository(session).get_by_channel(call.channel_id)
+    if run is None:
+        return Reply(NOT_IN_RUN_CHANNEL)
+    user_id, team_id = call.user_id, call.team_id
+
+    async def work() -> Reply:
+        try:
+            built = await reports.build_report(services, run_id=run.id, user_id=user_id)
+        except DomainError as error:
+            return Reply(error.message)
+        filename = reports.report_filename(run.id)
+        data = reports.render(built).encode("utf-8")
+        try:
+            file_id = await services.gateway.upload_file(run.channel_id, filename, data)
+            post = await services.gateway.create_post(
+                run.channel_id, f"Run report of **{report_title(built.run)}**", file_ids=[file_id]
+            )
+            team = await services.gateway.team(team_id or run.team_id)
+        except MattermostError:
+            log.exception("could not upload the report of run %s", run.id)
+            return Reply(UPLOAD_FAILED.format(what="report"))
+        return Reply(f"The report is in the channel: [{filename}](/{team.name}/pl/{post.id})")
+
+    call.later(work)
+    return Reply(REPORT_WORKING)
