@@ -11,18 +11,23 @@ from typing import Any
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.config import Settings
+from bot.config import Settings, url_password
+from bot.logging_setup import register_secret
 from bot.mattermost.errors import MattermostError, Unauthorized
 from bot.mattermost.gateway import MattermostGateway
 from bot.mattermost.websocket import WebsocketSupervisor
+from bot.observability import Metrics, Observability, active_runs_counter, database_check
 from bot.scheduler import Scheduler
 from bot.security import ContextSigner, derive_key
+from bot.services.catch_up import PostCatchUp
 from bot.services.context import Services, utc_now
 from bot.services.people import People
-from handlers.http import COMMAND_PATH, MAX_BODY_BYTES, CallbackServer, CommandTokens
+from bot.services.run_posts import complete_unfinished_runs
+from handlers.http import COMMAND_PATH, MAX_BODY_BYTES, CallbackServer, CommandTokens, limit_body_size
 from handlers.registry import Routers, build_routers
 from handlers.replies import Reply
 from storage.database import create_engine, session_factory
+from storage.locks import replica_lock
 from storage.migrate import migrate
 from storage.repositories.settings import SettingsRepository
 
@@ -49,6 +54,7 @@ class BotApp:
     runner: web.AppRunner | None = None
     websocket: WebsocketSupervisor | None = None
     tokens: CommandTokens = field(default_factory=CommandTokens)
+    metrics: Metrics = field(default_factory=Metrics)
     port: int = 0
     scheduler: Scheduler | None = None
     scheduler_timer: bool = True
@@ -57,6 +63,8 @@ class BotApp:
     async def start(self) -> None:
         """Migrate, check the token, serve callbacks, register ``/playbook``, start listening."""
         settings = self.settings
+        register_secret(settings.mattermost_token.get_secret_value())
+        register_secret(url_password(settings.database_url))
         self.engine = create_engine(settings.database_url)
         await migrate(settings.database_url)
         sessions = session_factory(self.engine)
@@ -78,6 +86,7 @@ class BotApp:
                 if settings.secret is not None
                 else await SettingsRepository(session).get_or_create_secret()
             )
+        register_secret(secret)
         signer = ContextSigner(derive_key(secret, "buttons"))
         self.services = Services(
             gateway=gateway,
@@ -88,8 +97,14 @@ class BotApp:
             public_url=settings.public_url,
             command_trigger=settings.command_trigger,
             clock=self.clock,
+            metrics=self.metrics,
+            webhook_key=derive_key(secret, "webhooks"),
+            allow_private_webhook_addresses=settings.allow_private_webhook_addresses,
+            site_url=settings.mattermost_url,
         )
+        self.metrics.add_active_runs_source(active_runs_counter(sessions))
         self.routers = build_routers(settings.command_trigger)
+        self.services.lifecycle = self.routers.lifecycle
         self.callbacks = CallbackServer(
             tokens=self.tokens,
             signer=signer,
@@ -98,21 +113,33 @@ class BotApp:
             dialogs=self.routers.dialogs,
             services=self.services,
             respond_later=self._respond_later,
+            metrics=self.metrics,
         )
         self.services.background = self.callbacks.background
         await self._serve_http()
         await self._register_commands()
         await self._listen()
-        self.scheduler = Scheduler(self.services, self.routers.jobs)
+        self.callbacks.background.spawn(self._complete_unfinished_runs(), name="complete-unfinished-runs")
+        self.scheduler = Scheduler(
+            self.services, self.routers.jobs, poll_seconds=settings.scheduler_poll_seconds
+        )
         if self.scheduler_timer:
             await self.scheduler.start()
         log.info("Playbooks Bot is running as @%s", bot.username)
 
     async def _serve_http(self) -> None:
         assert self.callbacks is not None
-        app = web.Application(client_max_size=MAX_BODY_BYTES)
+        assert self.services is not None
+        assert self.engine is not None
+        app = web.Application(client_max_size=MAX_BODY_BYTES, middlewares=[limit_body_size])
         self.callbacks.register(app)
-        app.router.add_get("/healthz", _healthz)
+        gateway, bot_id = self.services.gateway, self.services.bot.id
+        checks = {
+            "database": database_check(self.engine),
+            # gateway.me() is cached; asking for the bot by id reaches Mattermost with its token.
+            "mattermost": lambda: gateway.user(bot_id),
+        }
+        Observability(self.metrics, checks).register(app)
         self.runner = web.AppRunner(app, access_log=None)
         await self.runner.setup()
         site = web.TCPSite(self.runner, self.settings.listen_host, self.settings.listen_port)
@@ -124,41 +151,72 @@ class BotApp:
     async def _register_commands(self) -> None:
         """Register or update ``/playbook`` in each configured team; keep its token to verify calls."""
         assert self.services is not None
-        gateway = self.services.gateway
+        assert self.engine is not None
         url = f"{self.settings.public_url}{COMMAND_PATH}"
         team_ids: list[str] = []
-        for team_name in self.settings.teams:
-            try:
-                team = await gateway.team_by_name(team_name)
-                token = await gateway.ensure_slash_command(
-                    team.id,
-                    self.settings.command_trigger,
-                    url,
-                    COMMAND_DESCRIPTION,
-                    COMMAND_HINT,
-                    display_name="Playbooks",
-                )
-            except MattermostError as error:
-                raise StartupError(
-                    f"Could not register /{self.settings.command_trigger} in team {team_name!r}: "
-                    f"{error}. Is the bot a member of that team, with permission to manage slash commands?"
-                ) from error
-            self.tokens.by_team[team.id] = token
-            team_ids.append(team.id)
+        # One replica at a time: replicas starting together would each find no command and each
+        # create one, and Mattermost refuses the second trigger.
+        async with replica_lock(self.engine, "register-commands"):
+            for team_name in self.settings.teams:
+                team_ids.append(await self._register_command(team_name, url))
         self.services.team_ids = tuple(team_ids)
+
+    async def _register_command(self, team_name: str, url: str) -> str:
+        """Register ``/playbook`` in one team and remember its token; the team's id."""
+        assert self.services is not None
+        gateway = self.services.gateway
+        try:
+            team = await gateway.team_by_name(team_name)
+            token = await gateway.ensure_slash_command(
+                team.id,
+                self.settings.command_trigger,
+                url,
+                COMMAND_DESCRIPTION,
+                COMMAND_HINT,
+                display_name="Playbooks",
+            )
+        except MattermostError as error:
+            raise StartupError(
+                f"Could not register /{self.settings.command_trigger} in team {team_name!r}: "
+                f"{error}. Is the bot a member of that team, with permission to manage slash commands?"
+            ) from error
+        register_secret(token)
+        self.tokens.by_team[team.id] = token
+        return team.id
+
+    async def _complete_unfinished_runs(self) -> None:
+        """Complete runs whose start a stopped process left half-done (one replica at a time)."""
+        assert self.services is not None
+        assert self.engine is not None
+        async with replica_lock(self.engine, "complete-unfinished-runs"):
+            completed = await complete_unfinished_runs(self.services)
+        if completed:
+            log.info("completed %d run(s) whose start was interrupted", len(completed))
 
     async def _listen(self) -> None:
         assert self.services is not None
         assert self.routers is not None
         services, events = self.services, self.routers.events
 
-        async def handle(event: Mapping[str, Any]) -> None:
+        async def dispatch(event: Mapping[str, Any]) -> None:
             await events.dispatch(event, services)
 
+        # Lost events (a new connection id, a skipped seq) are read back through REST and fed to
+        # the same handlers; the mark of the newest handled post says where to start.
+        catch_up = PostCatchUp(services, dispatch)
+
+        async def handle(event: Mapping[str, Any]) -> None:
+            await dispatch(event)
+            await catch_up.note(event)
+
         self.websocket = WebsocketSupervisor(
-            self.settings.mattermost_url, self.settings.mattermost_token.get_secret_value(), handle
+            self.settings.mattermost_url,
+            self.settings.mattermost_token.get_secret_value(),
+            handle,
+            on_gap=catch_up.run_for_gap,
         )
         await self.websocket.start()
+        await catch_up.start()
 
     async def _respond_later(self, response_url: str, reply: Reply) -> None:
         assert self.services is not None
@@ -178,7 +236,3 @@ class BotApp:
             await self.services.gateway.close()
         if self.engine is not None:
             await self.engine.dispose()
-
-
-async def _healthz(request: web.Request) -> web.Response:
-    return web.json_response({"status": "ok"})

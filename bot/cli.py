@@ -22,8 +22,12 @@ from pydantic import ValidationError
 
 from bot.app import BotApp, StartupError
 from bot.cli_playbooks import CliError, add_playbook_commands
+from bot.cli_reports import add_report_commands
+from bot.clock import FileClock
 from bot.config import Settings, load_settings
+from bot.logging_setup import configure_logging
 from bot.mattermost.errors import MattermostError
+from bot.services.context import utc_now
 
 PROGRAM = "playbooks-bot"
 DEFAULT_CONFIG = Path("config.yaml")
@@ -56,6 +60,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.set_defaults(command=serve_command)
 
     add_playbook_commands(subcommands, common)
+    add_report_commands(subcommands, common)
 
     demo = subcommands.add_parser(
         "demo", help="play a run against a simulated Mattermost (no configuration needed)"
@@ -84,9 +89,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     command: Command = args.command
     try:
         settings = read_settings(getattr(args, "config", None))
-        logging.basicConfig(
-            level=settings.log_level.upper() if args.subcommand == "serve" else logging.WARNING,
-            format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        configure_logging(
+            settings.log_level if args.subcommand == "serve" else logging.WARNING,
+            json=settings.log_format == "json",
         )
         return asyncio.run(command(args, settings))
     except CliError as error:
@@ -124,7 +129,12 @@ def _describe_settings_problems(error: ValidationError, config: Path | None) -> 
 
 async def serve_command(args: argparse.Namespace, settings: Settings) -> int:
     """``serve``: start the bot and run until SIGINT or SIGTERM, then stop cleanly."""
-    app = BotApp(settings)
+    try:
+        # A clock file is for tests and benchmarks that move time for several processes at once.
+        clock = FileClock(settings.clock_file) if settings.clock_file is not None else utc_now
+    except ValueError as error:
+        raise CliError(str(error), EXIT_USAGE) from error
+    app = BotApp(settings, clock=clock)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     # Signal handlers can only be installed from the main thread; elsewhere (an embedding

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import (
@@ -48,7 +48,18 @@ class Settings(BaseSettings):
     allow_private_webhook_addresses: bool = Field(
         default=False, description="Allow webhooks to loopback and private networks"
     )
+    scheduler_poll_seconds: float = Field(
+        default=1.0, gt=0, description="How often each replica looks for jobs other replicas scheduled"
+    )
+    clock_file: Path | None = Field(
+        default=None,
+        description="For tests and benchmarks only: read the current time from this file "
+        "(an ISO-8601 timestamp) instead of the system clock",
+    )
     log_level: str = Field(default="INFO")
+    log_format: Literal["text", "json"] = Field(
+        default="text", description="text lines, or one JSON object per line for log collectors"
+    )
 
     @field_validator("teams", mode="before")
     @classmethod
@@ -62,6 +73,14 @@ class Settings(BaseSettings):
     @classmethod
     def _strip_slash(cls, value: str) -> str:
         return value.rstrip("/")
+
+    def __repr_args__(self) -> Any:
+        """Like pydantic's, with the password of ``database_url`` hidden (secrets are SecretStr)."""
+        for name, value in super().__repr_args__():
+            if name == "database_url" and isinstance(value, str):
+                yield name, hide_url_password(value)
+            else:
+                yield name, value
 
     @property
     def listen_host(self) -> str:
@@ -86,6 +105,25 @@ class Settings(BaseSettings):
     ) -> tuple[PydanticBaseSettingsSource, ...]:
         """Arguments, then environment, then the YAML file of ``model_config['yaml_file']``."""
         return init_settings, env_settings, YamlConfigSettingsSource(settings_cls)
+
+
+def hide_url_password(url: str) -> str:
+    """``url`` with the password of its ``user:password@`` part replaced by ``***``."""
+    scheme, separator, rest = url.partition("://")
+    credentials, at, location = rest.rpartition("@")
+    if not separator or not at or ":" not in credentials:
+        return url
+    user = credentials.split(":", 1)[0]
+    return f"{scheme}://{user}:***@{location}"
+
+
+def url_password(url: str) -> str | None:
+    """The password in ``url``'s ``user:password@`` part, if there is one."""
+    _, separator, rest = url.partition("://")
+    credentials, at, _ = rest.rpartition("@")
+    if not separator or not at or ":" not in credentials:
+        return None
+    return credentials.split(":", 1)[1] or None
 
 
 def load_settings(config_file: Path | None = None, **overrides: Any) -> Settings:

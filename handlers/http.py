@@ -2,7 +2,8 @@
 
 Every request is verified (command token or signed context), answered fast, and any
 slow work continues in the background, its result reaching the person through the
-command's ``response_url``.
+command's ``response_url``. Each call is timed (``playbooks_callback_seconds``) and logs
+with its kind, user and run bound to the log context.
 """
 
 from __future__ import annotations
@@ -10,17 +11,22 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
+from bot.logging_setup import bind_log_context, log_context
 from bot.security import ContextSigner, ExpiredContext, ForgedContext, constant_time_equals
 
 from .callbacks import ActionRequest, ActionResult, ActionRouter, DialogRequest, DialogRouter
 from .replies import CommandRequest, MalformedRequestError, Reply
 from .slash import CommandCall, CommandRouter
+
+if TYPE_CHECKING:
+    from bot.observability import CallbackKind, Metrics
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +43,25 @@ STALE_BUTTON = (
     "Use the buttons on the latest post, or `/playbook help`."
 )
 SOMETHING_WENT_WRONG = "Sorry, something went wrong on my side; nothing was changed. Please try again."
+TOO_LARGE = f"The request is too large: the limit is {MAX_BODY_BYTES // 1024} KiB."
+
+
+class RequestTooLargeError(MalformedRequestError):
+    """A request body over :data:`MAX_BODY_BYTES`."""
+
+    def __init__(self) -> None:
+        super().__init__(TOO_LARGE)
+
+
+@web.middleware
+async def limit_body_size(
+    request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
+) -> web.StreamResponse:
+    """Refuse, on every route, a request that announces a body over :data:`MAX_BODY_BYTES` (413)
+    before anything reads it; bodies of unannounced length are bounded where they are read."""
+    if request.content_length is not None and request.content_length > MAX_BODY_BYTES:
+        return web.json_response({"error": TOO_LARGE}, status=413)
+    return await handler(request)
 
 
 @dataclass
@@ -92,6 +117,7 @@ class CallbackServer:
     services: Any
     respond_later: ResponseUrlPoster
     background: BackgroundWork = field(default_factory=BackgroundWork)
+    metrics: Metrics | None = None
 
     def register(self, app: web.Application) -> None:
         """Add the callback routes to ``app``."""
@@ -99,13 +125,38 @@ class CallbackServer:
         app.router.add_post(ACTION_PATH, self.handle_action)
         app.router.add_post(DIALOG_PATH, self.handle_dialog)
 
+    @contextmanager
+    def _observed(self, kind: CallbackKind) -> Iterator[None]:
+        """Time the callback and bind its kind to the log context for its duration."""
+        with log_context(kind=kind):
+            if self.metrics is None:
+                yield
+            else:
+                with self.metrics.time_callback(kind):
+                    yield
+
     async def handle_command(self, request: web.Request) -> web.Response:
         """A slash command: verify its token, run the sub-command, answer at once."""
+        with self._observed("command"):
+            return await self._command(request)
+
+    async def handle_action(self, request: web.Request) -> web.Response:
+        """A button click: verify its signed context, apply it, answer with the updated post."""
+        with self._observed("action"):
+            return await self._action(request)
+
+    async def handle_dialog(self, request: web.Request) -> web.Response:
+        """A dialog submission: verify its signed state, apply it, answer errors or close."""
+        with self._observed("dialog"):
+            return await self._dialog(request)
+
+    async def _command(self, request: web.Request) -> web.Response:
         try:
             body = await _read_body(request)
             command = CommandRequest.from_body(body)
         except MalformedRequestError as error:
-            return web.json_response({"error": str(error)}, status=400)
+            return _refusal(error)
+        bind_log_context(user_id=command.user_id, team_id=command.team_id, channel_id=command.channel_id)
         if not self.tokens.verify(command.team_id, command.token):
             log.warning("refused a slash command with a wrong token for team %s", command.team_id)
             return web.json_response({"error": "invalid command token"}, status=401)
@@ -135,17 +186,18 @@ class CallbackServer:
 
             self.background.spawn(run(), name=f"command-{call.name}")
 
-    async def handle_action(self, request: web.Request) -> web.Response:
-        """A button click: verify its signed context, apply it, answer with the updated post."""
+    async def _action(self, request: web.Request) -> web.Response:
         try:
             click = ActionRequest.from_json(_parse_json(await _read_body(request)))
         except MalformedRequestError as error:
-            return web.json_response({"error": str(error)}, status=400)
+            return _refusal(error)
+        bind_log_context(user_id=click.user_id, channel_id=click.channel_id)
         try:
             payload = self.signer.verify(click.context)
         except (ForgedContext, ExpiredContext):
             log.warning("refused a click with a forged or expired context from %s", click.user_id)
             return web.json_response(ActionResult(ephemeral_text=STALE_BUTTON).to_json())
+        bind_log_context(run_id=str(payload.get("r", "")), action=str(payload.get("a", "")))
         handler = self.actions.handlers.get(str(payload.get("a", "")))
         if handler is None:
             return web.json_response(ActionResult(ephemeral_text=STALE_BUTTON).to_json())
@@ -156,18 +208,19 @@ class CallbackServer:
             result = ActionResult(ephemeral_text=SOMETHING_WENT_WRONG)
         return web.json_response(result.to_json())
 
-    async def handle_dialog(self, request: web.Request) -> web.Response:
-        """A dialog submission: verify its signed state, apply it, answer errors or close."""
+    async def _dialog(self, request: web.Request) -> web.Response:
         try:
             submission = DialogRequest.from_json(_parse_json(await _read_body(request)))
         except MalformedRequestError as error:
-            return web.json_response({"error": str(error)}, status=400)
+            return _refusal(error)
+        bind_log_context(user_id=submission.user_id, channel_id=submission.channel_id)
         if submission.cancelled:
             return web.json_response({})
         try:
             state = self.signer.verify(_parse_state(submission.state))
         except (ForgedContext, ExpiredContext):
             return web.json_response({"error": "This form has expired. Please open it again."})
+        bind_log_context(run_id=str(state.get("r", "")), dialog=submission.callback_id)
         handler = self.dialogs.handlers.get(submission.callback_id)
         if handler is None or state.get("d") != submission.callback_id:
             return web.json_response({"error": "This form is not one of mine. Please open it again."})
@@ -179,12 +232,20 @@ class CallbackServer:
         return web.json_response(result.to_json())
 
 
+def _refusal(error: MalformedRequestError) -> web.Response:
+    status = 413 if isinstance(error, RequestTooLargeError) else 400
+    return web.json_response({"error": str(error)}, status=status)
+
+
 async def _read_body(request: web.Request) -> str:
     if request.content_length is not None and request.content_length > MAX_BODY_BYTES:
-        raise MalformedRequestError("the request is too large")
-    raw = await request.content.read(MAX_BODY_BYTES + 1)
-    if len(raw) > MAX_BODY_BYTES:
-        raise MalformedRequestError("the request is too large")
+        raise RequestTooLargeError()
+    # read(n) returns what has arrived so far, at most n bytes: collect until the end or the limit.
+    raw = bytearray()
+    while chunk := await request.content.read(MAX_BODY_BYTES + 1 - len(raw)):
+        raw += chunk
+        if len(raw) > MAX_BODY_BYTES:
+            raise RequestTooLargeError()
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError as error:

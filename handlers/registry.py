@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from bot.scheduler import JobRouter
+from bot.services.lifecycle import RunLifecycle
 
 from .callbacks import ActionRouter, DialogRouter
 from .events import EventRouter
@@ -20,14 +21,42 @@ class Routers:
     dialogs: DialogRouter = field(default_factory=DialogRouter)
     events: EventRouter = field(default_factory=EventRouter)
     jobs: JobRouter = field(default_factory=JobRouter)
+    lifecycle: RunLifecycle = field(default_factory=RunLifecycle)
 
 
 def build_routers(trigger: str = "playbook") -> Routers:
     """Routers with every handler module registered, in the order help lists them."""
+    from . import (
+        channel_settings,
+        keywords,
+        pins,
+        playbooks,
+        retrospectives,
+        run_actions,
+        run_commands,
+        run_insights,
+        run_start,
+        schedules,
+        status_updates,
+        webhooks,
+    )
     from . import help as help_commands
-    from . import playbooks, run_actions, run_commands, run_start
 
     routers = Routers(commands=CommandRouter(trigger))
-    for module in (help_commands, playbooks, run_start, run_commands, run_actions):
+    for module in (
+        help_commands,
+        playbooks,
+        run_start,
+        run_commands,
+        run_actions,
+        retrospectives,
+        run_insights,
+        keywords,
+        pins,
+        channel_settings,
+        status_updates,
+        webhooks,
+        schedules,
+    ):
         module.register(routers)
     return routers

@@ -16,6 +16,7 @@ from bot.mattermost.errors import MattermostError
 from bot.render.buttons import dialog_state
 from bot.render.dialogs import NAME_FIELD, PLAYBOOK_FIELD, START_RUN_CALLBACK, SUMMARY_FIELD, start_run_dialog
 from bot.render.runs import info_text, timeline_text, truncate, welcome_message
+from bot.services.channel_settings import welcome_enabled
 from bot.services.context import Services
 from bot.services.run_posts import missing_posts, people_of, publish_run_posts
 from bot.services.run_start import (
@@ -342,7 +343,7 @@ async def welcome_joiner(event_: Mapping[str, Any], services: Services) -> None:
         )
         await RunRepository(session).add_timeline(run.id, joined)
         record = await PlaybookRepository(session).get_record(run.playbook_id, include_deleted=True)
-    if record is None:
+    if record is None or not await welcome_enabled(services, channel_id):
         return
     channel = await services.gateway.channel(channel_id)
     text = welcome_message(run, record.playbook, channel_name=channel.name)

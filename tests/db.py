@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
 
 import asyncpg  # type: ignore[import-untyped]
@@ -94,3 +94,8 @@ async def migrated_engine(database_url: str) -> AsyncIterator[AsyncEngine]:
 def session_factory(migrated_engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     """Sessions on the migrated database."""
     return database.session_factory(migrated_engine)
+
+
+def fresh_postgres_database(server: URL) -> AbstractAsyncContextManager[str]:
+    """An empty PostgreSQL database on ``server`` for the body of a ``with``, dropped after; its URL."""
+    return _fresh_postgres_database(server)

@@ -22,7 +22,7 @@ import httpx
 
 from .errors import MalformedResponse, NotFound
 from .transport import DriverTransport, json_body, parse, parse_list
-from .types import MMChannel, MMCommand, MMFileInfo, MMPost, MMTeam, MMUser
+from .types import MMChannel, MMCommand, MMFileInfo, MMPost, MMReaction, MMTeam, MMUser
 
 log = logging.getLogger(__name__)
 
@@ -238,6 +238,15 @@ class MattermostGateway:
             return False
         return True
 
+    async def my_channels(self, team_id: str) -> list[MMChannel]:
+        """The live channels the bot belongs to in a team, its direct and group messages included."""
+        me = await self.me()
+        result = await self._call(
+            "get my channels",
+            lambda: self._driver.channels.get_channels_for_team_for_user(me.id, team_id),
+        )
+        return parse_list(MMChannel.from_json, result, "get my channels")
+
     async def remove_channel_member(self, channel_id: str, user_id: str) -> None:
         """Remove a user from a channel."""
         await self._call(
@@ -352,6 +361,13 @@ class MattermostGateway:
         me = await self.me()
         reaction = {"user_id": me.id, "post_id": post_id, "emoji_name": emoji_name.strip(":")}
         await self._call("add reaction", lambda: self._driver.reactions.save_reaction(reaction), replay=True)
+
+    async def post_reactions(self, post_id: str) -> list[MMReaction]:
+        """Every reaction on a post."""
+        result = await self._call("get reactions", lambda: self._driver.reactions.get_reactions(post_id))
+        if json_body(result, "get reactions") is None:  # Mattermost answers null for none
+            return []
+        return parse_list(MMReaction.from_json, result, "get reactions")
 
     # -- files --------------------------------------------------------------------
 

@@ -116,6 +116,7 @@ class MMChannel:
     header: str = ""
     purpose: str = ""
     delete_at: int = 0
+    creator_id: str = ""
 
     @property
     def is_archived(self) -> bool:
@@ -135,6 +136,7 @@ class MMChannel:
             header=_str(body, "header", "Channel"),
             purpose=_str(body, "purpose", "Channel"),
             delete_at=_int(body, "delete_at", "Channel"),
+            creator_id=_str(body, "creator_id", "Channel"),
         )
 
 
@@ -183,6 +185,27 @@ class MMPost:
             update_at=_int(body, "update_at", "Post"),
             delete_at=_int(body, "delete_at", "Post"),
             pending_post_id=_str(body, "pending_post_id", "Post"),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class MMReaction:
+    """An emoji reaction: who reacted to which post with what, and when (ms)."""
+
+    user_id: str
+    post_id: str
+    emoji_name: str
+    create_at: int = 0
+
+    @classmethod
+    def from_json(cls, data: object) -> MMReaction:
+        """Parse a ``Reaction`` object (a REST body, or a websocket ``reaction`` string once decoded)."""
+        body = _require_mapping(data, "Reaction")
+        return cls(
+            user_id=_str(body, "user_id", "Reaction", required=True),
+            post_id=_str(body, "post_id", "Reaction", required=True),
+            emoji_name=_str(body, "emoji_name", "Reaction", required=True),
+            create_at=_int(body, "create_at", "Reaction"),
         )
 
 

@@ -10,7 +10,8 @@ Checklist buttons carry signed contexts, the contract with the click handlers:
   state ``t`` (``closed``, ``skipped`` or ``""`` for open), signed at item revision ``v``;
 * ``{"a": "assign_me", "r", "c", "i", "v"}`` assigns the item to the clicker;
 * ``{"a": "run_cmd", "r", "c", "i", "v"}`` runs the item's slash command;
-* ``{"a": "finish", "r"}`` and ``{"a": "restore", "r"}`` on the overview finish or restore the run.
+* ``{"a": "finish", "r"}`` and ``{"a": "restore", "r"}`` on the overview finish or restore the run;
+* ``{"a": "status_open", "r"}`` (*Post update*) opens the status update dialog.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from typing import Any
 
 from bot.domain.playbook import Playbook
 from bot.domain.run import ItemRef, ItemState, Run, RunChecklist, RunItem, iter_items, overdue_items, progress
+from bot.domain.status import StatusUpdate
 from bot.domain.timeline import TimelineEvent, TimelineEventType, render_summary
 from bot.render.buttons import button
 from bot.security import ContextSigner
@@ -49,6 +51,7 @@ COLOR_DONE = "#3db887"
 COLOR_SKIPPED = "#a0a0a0"
 COLOR_OVERDUE = "#d24b4e"
 COLOR_FINISHED = "#3db887"
+POST_UPDATE_ACTION = "status_open"
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,6 +155,20 @@ def _people(user_ids: Sequence[str], names: Names) -> str:
     return ", ".join(shown) if shown else "nobody yet"
 
 
+def run_label(run: Run) -> str:
+    """``INC-00042 · Database down`` on one line, for texts about the run."""
+    ident = f"{run.sequential_id} · " if run.sequential_id else ""
+    return truncate(" ".join(f"{ident}{run.name}".split()), 300)
+
+
+def post_update_button(run: Run, signer: ContextSigner, url: str) -> dict[str, Any]:
+    """The *Post update* button that opens the status update dialog for ``run``."""
+    payload = {"r": run.id}
+    return button(
+        "postupdate", "Post update", action=POST_UPDATE_ACTION, payload=payload, signer=signer, url=url
+    )
+
+
 def _run_title(run: Run) -> str:
     ident = f"{run.sequential_id} · " if run.sequential_id else ""
     return truncate(f"{ident}{_one_line(run.name)}", 1100)
@@ -167,9 +184,15 @@ def overview_post(
     now: datetime,
     signer: ContextSigner,
     action_url: str,
+    latest_update: StatusUpdate | None = None,
+    next_update_due: datetime | None = None,
+    updates_enabled: bool = False,
 ) -> Post:
     """The run's overview post: name, id, summary, owner, status, progress, participants, and a
-    *Finish run* (in progress) or *Restore run* (finished) button."""
+    *Finish run* (in progress) or *Restore run* (finished) button.
+
+    With status updates it also shows the latest update, when the next is due (or that it is
+    overdue) and, while in progress, a *Post update* button (``updates_enabled``)."""
     counted = progress(run)
     overdue = len(overdue_items(run, now))
     fields = [
@@ -182,6 +205,11 @@ def overview_post(
         fields.append({"title": "Overdue", "value": _plural(overdue, "task"), "short": True})
     if run.finished_at is not None:
         fields.append({"title": "Finished", "value": format_time(run.finished_at), "short": True})
+    if not run.is_finished:
+        fields += _update_fields(latest_update, next_update_due, names, now)
+    elif latest_update is not None:
+        fields += _update_fields(latest_update, None, names, now)
+    late = not run.is_finished and next_update_due is not None and next_update_due <= now
     fields.append({"title": "Participants", "value": _people(run.participant_ids, names), "short": False})
     if run.is_finished:
         action = button(
@@ -197,16 +225,37 @@ def overview_post(
             url=action_url,
             style="primary",
         )
+    actions = [action]
+    if updates_enabled and not run.is_finished:
+        actions.insert(0, post_update_button(run, signer, action_url))
     attachment: dict[str, Any] = {
         "fallback": f"{_one_line(run.name)}: {status_text(run)}, {progress_text(run)}",
-        "color": COLOR_FINISHED if run.is_finished else (COLOR_OVERDUE if overdue else COLOR_OPEN),
+        "color": COLOR_FINISHED if run.is_finished else (COLOR_OVERDUE if overdue or late else COLOR_OPEN),
         "text": truncate(run.summary.strip(), MAX_SUMMARY_RUNES) or "_No summary yet._",
         "fields": fields,
-        "actions": [action],
+        "actions": actions,
         "footer": f"Playbook: {truncate(_one_line(playbook_title), 200)} · {counted.total} tasks",
     }
     message = f"#### {_run_title(run)}"
     return {"message": message, "props": {"attachments": [attachment]}}
+
+
+def _update_fields(
+    latest: StatusUpdate | None, next_due: datetime | None, names: Names, now: datetime
+) -> list[dict[str, Any]]:
+    """The overview's *Last update* and *Next update* fields."""
+    fields: list[dict[str, Any]] = []
+    if latest is not None:
+        text = truncate(_one_line(latest.message), 300)
+        value = f"{format_time(latest.posted_at)} by {mention(latest.author_id, names)}: {text}"
+        fields.append({"title": "Last update", "value": value, "short": False})
+    if next_due is not None:
+        if next_due <= now:
+            value = f"**OVERDUE** by {format_duration(now - next_due)} (due {format_time(next_due)})"
+        else:
+            value = f"due in {format_duration(next_due - now)} ({format_time(next_due)})"
+        fields.append({"title": "Next update", "value": value, "short": True})
+    return fields
 
 
 # Checklists -----------------------------------------------------------------------------------

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -14,7 +14,11 @@ from bot.mattermost.gateway import MattermostGateway
 from bot.mattermost.types import MMUser
 from bot.security import ContextSigner
 
+from .lifecycle import RunLifecycle
 from .people import People
+
+if TYPE_CHECKING:
+    from bot.observability import Metrics
 
 
 def utc_now() -> datetime:
@@ -44,7 +48,16 @@ class Services:
     clock: Callable[[], datetime] = utc_now
     background: BackgroundSpawner | None = None
     team_ids: tuple[str, ...] = ()
+    lifecycle: RunLifecycle = field(default_factory=RunLifecycle)
     """The ids of the configured teams where ``/playbook`` is registered (set once they are resolved)."""
+    metrics: Metrics | None = None
+    """Counters and gauges for ``/metrics`` (``metrics.reminders_sent.inc()``…); None in bare tests."""
+    webhook_key: bytes = b""
+    """The key outgoing webhooks are signed with (derived from the secret; never logged or shown)."""
+    allow_private_webhook_addresses: bool = False
+    """Whether webhooks may go to loopback and private addresses (the setting of that name)."""
+    site_url: str = ""
+    """Mattermost's address as people open it, for links to channels (``mattermost_url``)."""
 
     @property
     def action_url(self) -> str:

@@ -14,21 +14,25 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Callable, Collection, Iterable
+from collections.abc import Awaitable, Callable, Collection, Iterable
 from dataclasses import dataclass, replace
+
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain import run as domain
 from bot.domain.errors import DomainError
 from bot.domain.run import ItemRef, ItemState, Run, RunChange, RunItem, StaleClickError
-from bot.services import run_refresh
+from bot.services import retrospectives, run_refresh
 from bot.services.context import Services
 from bot.services.run_access import RunAction, RunNotVisibleError, require
 from storage.errors import StaleRevisionError
+from storage.repositories.playbooks import PlaybookRepository
 from storage.repositories.runs import RunRepository
 
 log = logging.getLogger(__name__)
 
 Operation = Callable[[Run], RunChange]
+AfterSave = Callable[[AsyncSession, Run], Awaitable[None]]
 
 
 class ConcurrentChangeError(DomainError):
@@ -285,7 +289,19 @@ async def finish_run(
     def operation(run: Run) -> RunChange:
         return domain.finish_run(run, actor_id=actor_id, at=services.clock(), confirmed=confirmed)
 
-    result = await _change(services, run_id, actor_id, RunAction.FINISH, operation, all_checklists=True)
+    async def start_retrospective(session: AsyncSession, run: Run) -> None:
+        record = await PlaybookRepository(session).get_record(run.playbook_id, include_deleted=True)
+        await retrospectives.on_run_finished(services, session, run, record.playbook if record else None)
+
+    result = await _change(
+        services,
+        run_id,
+        actor_id,
+        RunAction.FINISH,
+        operation,
+        all_checklists=True,
+        after_save=start_retrospective,
+    )
     run_refresh.spawn(
         services,
         run_refresh.announce(services, result.run, actor_id, finished=True),
@@ -338,10 +354,11 @@ async def _change(
     *,
     skip_checklists: Collection[str] = (),
     all_checklists: bool = False,
+    after_save: AfterSave | None = None,
 ) -> ChangeResult:
     for _attempt in range(2):
         try:
-            result = await _apply_once(services, run_id, actor_id, action, operation)
+            result = await _apply_once(services, run_id, actor_id, action, operation, after_save)
         except _LostRaceError:
             continue
         if not result.already:
@@ -358,7 +375,12 @@ async def _change(
 
 
 async def _apply_once(
-    services: Services, run_id: str, actor_id: str, action: RunAction, operation: Operation
+    services: Services,
+    run_id: str,
+    actor_id: str,
+    action: RunAction,
+    operation: Operation,
+    after_save: AfterSave | None = None,
 ) -> ChangeResult:
     async with services.transaction() as session:
         runs = RunRepository(session)
@@ -379,6 +401,9 @@ async def _apply_once(
             except StaleRevisionError as error:
                 raise _LostRaceError() from error
         await runs.add_timeline_events(run_id, change.events)
+        if after_save is not None:
+            await after_save(session, change.run)  # in the same transaction as the change
+        await services.lifecycle.status_changed(services, session, before, change.run)
         return ChangeResult(before, change.run, change)
 
 

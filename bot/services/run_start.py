@@ -3,10 +3,15 @@
 The run is stored as soon as its channel exists and before anything is posted, so a failure
 later on leaves a run that can be completed (:func:`~bot.services.run_posts.publish_run_posts` is
 idempotent) rather than a half-built channel nobody knows about.
+
+Every Mattermost round trip made one after another adds its latency to the start, so the work
+that does not depend on an earlier answer goes out together: the permission look-ups, the
+invited people's memberships, and, once the channel exists, its members and its posts.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import replace
 
@@ -22,7 +27,7 @@ from bot.domain.naming import (
 from bot.domain.playbook import ChannelMode, Playbook, can_run
 from bot.domain.run import Run, new_run_checklists
 from bot.domain.run import start_run as begin_run
-from bot.mattermost.errors import Forbidden, MattermostError
+from bot.mattermost.errors import Forbidden, MattermostError, Unavailable
 from bot.mattermost.types import MMChannel
 from bot.render.runs import channel_header, truncate
 from storage.errors import DuplicateError
@@ -36,6 +41,8 @@ from .run_posts import publish_run_posts
 log = logging.getLogger(__name__)
 
 MAX_CHANNEL_ATTEMPTS = 10
+CHANNEL_CREATE_RETRIES = 3
+CHANNEL_RETRY_DELAY = 0.5  # seconds, growing with each retry
 MAX_SUMMARY_LENGTH = 4096
 _CHANNEL_EXISTS = "exists"  # in Mattermost's error id store.sql_channel.save_channel.exists.app_error
 
@@ -89,13 +96,16 @@ async def start_run(
     Raises :class:`RunStartError` (or another :class:`DomainError`) with a message for the person:
     :class:`RunSetupIncompleteError` when the run exists but some of its posts could not be made.
     """
-    await _check_may_run(services, playbook, user_id, team_id)
+    # The look-ups only read, so they go out together even though a refusal makes two of them moot.
+    _, owner_id, invited = await asyncio.gather(
+        _check_may_run(services, playbook, user_id, team_id),
+        _owner_for(services, playbook, user_id, team_id),
+        _invited(services, playbook, team_id),
+    )
     run_name_for(playbook, name)  # a missing name is refused before a number is used up
     summary_text = (default_summary(playbook) if summary is None else summary).strip()
     if len(summary_text) > MAX_SUMMARY_LENGTH:
         raise RunStartError(f"The summary can be at most {MAX_SUMMARY_LENGTH} characters.")
-    owner_id = await _owner_for(services, playbook, user_id, team_id)
-    invited = await _invited(services, playbook, team_id)
     async with services.transaction() as session:
         number = await RunRepository(session).next_number(playbook.id)
     sequential_id = format_run_id(playbook.channel.run_number_prefix, number)
@@ -131,6 +141,7 @@ async def start_run(
                 f"~{channel.name} already belongs to another run, so I can't start one there."
             ) from error
         await runs.add_timeline_events(run.id, change.events)
+        await services.lifecycle.run_started(services, session, run)
         # People in the channel at the start see the welcome post; only later joiners get a DM.
         handled = SettingsRepository(session)
         for member in members:
@@ -143,12 +154,18 @@ async def start_run(
         channel.id,
         trigger_channel_id,
     )
-    try:
-        await services.gateway.add_channel_members(channel.id, members)
-        await publish_run_posts(services, run, playbook)
-    except MattermostError as error:
-        log.warning("run %s started, but its set-up failed: %s", run.id, error)
-        raise RunSetupIncompleteError(run, channel.name) from error
+    # Members and posts are independent: the channel's history is there for people added later.
+    outcomes = await asyncio.gather(
+        services.gateway.add_channel_members(channel.id, members),
+        publish_run_posts(services, run, playbook),
+        return_exceptions=True,
+    )
+    for outcome in outcomes:
+        if isinstance(outcome, MattermostError):
+            log.warning("run %s started, but its set-up failed: %s", run.id, outcome)
+            raise RunSetupIncompleteError(run, channel.name) from outcome
+        if isinstance(outcome, BaseException):
+            raise outcome
     if owner_id != user_id:
         await _tell_owner(services, run, channel.name)
     return run
@@ -164,12 +181,10 @@ async def _check_may_run(services: Services, playbook: Playbook, user_id: str, t
     if playbook.team_id != team_id:
         raise RunStartError("That playbook belongs to another team; run it from that team.")
     people = services.people
-    allowed = can_run(
-        playbook,
-        user_id,
-        is_team_member=await people.is_team_member(team_id, user_id),
-        is_system_admin=await people.is_system_admin(user_id),
+    is_team_member, is_system_admin = await asyncio.gather(
+        people.is_team_member(team_id, user_id), people.is_system_admin(user_id)
     )
+    allowed = can_run(playbook, user_id, is_team_member=is_team_member, is_system_admin=is_system_admin)
     if not allowed:
         raise RunStartError(f"You may not run the playbook “{truncate(playbook.title, 100)}”.")
 
@@ -187,11 +202,9 @@ async def _invited(services: Services, playbook: Playbook, team_id: str) -> tupl
     """The invited users still on the team (others are left out, as the plugin does)."""
     if not playbook.invites.enabled:
         return ()
-    invited = []
-    for user_id in dict.fromkeys(playbook.invites.user_ids):
-        if await services.people.is_team_member(team_id, user_id):
-            invited.append(user_id)
-    return tuple(invited)
+    candidates = list(dict.fromkeys(playbook.invites.user_ids))
+    on_team = await asyncio.gather(*(services.people.is_team_member(team_id, uid) for uid in candidates))
+    return tuple(uid for uid, member in zip(candidates, on_team, strict=True) if member)
 
 
 async def _run_channel(services: Services, playbook: Playbook, draft: Run, team_id: str) -> MMChannel:
@@ -214,19 +227,16 @@ async def _linked_channel(services: Services, playbook: Playbook, team_id: str) 
 
 
 async def _create_channel(services: Services, playbook: Playbook, draft: Run, team_id: str) -> MMChannel:
-    """A new channel for the run, under a name nobody uses: names already taken (looked up first,
-    or refused as existing by Mattermost) move on to the next candidate."""
-    gateway = services.gateway
+    """A new channel for the run, under a name nobody uses: a name Mattermost refuses as existing
+    moves on to the next candidate (asking first would cost a round trip on every start)."""
     display_name = channel_display_name(draft.name)
     slug = channel_slug(display_name, draft.number, prefix=playbook.channel.run_number_prefix)
     private = not playbook.channel.create_public_channel
     for attempt in range(MAX_CHANNEL_ATTEMPTS):
         candidate = next_candidate(slug, attempt)
-        if await gateway.channel_by_name(team_id, candidate) is not None:
-            continue
         try:
-            return await gateway.create_channel(
-                team_id, candidate, display_name, private, header=channel_header(draft)
+            channel = await _create_named_channel(
+                services, team_id, candidate, display_name, private, header=channel_header(draft)
             )
         except Forbidden as error:
             kind = "private" if private else "public"
@@ -235,12 +245,52 @@ async def _create_channel(services: Services, playbook: Playbook, draft: Run, te
                 f"bot account to create {kind} channels in this team."
             ) from error
         except MattermostError as error:
-            if error.status == 400 and _CHANNEL_EXISTS in error.error_id:
-                continue
             raise RunStartError(
                 f"Mattermost refused to create the run's channel ({truncate(error.message, 200)})."
             ) from error
+        if channel is not None:
+            return channel
     raise RunStartError(f"Every channel name I tried for this run is taken (the last was `{candidate}`).")
+
+
+async def _create_named_channel(
+    services: Services, team_id: str, name: str, display_name: str, private: bool, *, header: str
+) -> MMChannel | None:
+    """Create the channel ``name``, or ``None`` when someone else holds that name.
+
+    Creating a channel is not safe to repeat blindly: a request that failed without an answer
+    (a timeout, a lost connection, a 5xx) may have created the channel all the same. So it is
+    tried again under the same name, and if Mattermost then says the name exists, the channel
+    is adopted when the bot created it and no run owns it: one channel, never a second one.
+    """
+    gateway = services.gateway
+    ambiguous = False
+    for attempt in range(CHANNEL_CREATE_RETRIES + 1):
+        try:
+            return await gateway.create_channel(team_id, name, display_name, private, header=header)
+        except Unavailable as error:
+            if attempt >= CHANNEL_CREATE_RETRIES:
+                raise
+            log.warning("creating channel %s failed (%s); trying again", name, error)
+            ambiguous = True
+            await asyncio.sleep(CHANNEL_RETRY_DELAY * (attempt + 1))
+        except MattermostError as error:
+            if error.status == 400 and _CHANNEL_EXISTS in error.error_id:
+                return await _own_unclaimed_channel(services, team_id, name) if ambiguous else None
+            raise
+    return None  # pragma: no cover - the loop either returns or raises
+
+
+async def _own_unclaimed_channel(services: Services, team_id: str, name: str) -> MMChannel | None:
+    """The channel ``name`` if the bot created it and no run owns it (an earlier attempt's)."""
+    channel = await services.gateway.channel_by_name(team_id, name)
+    if channel is None or channel.creator_id != services.bot.id or channel.is_archived:
+        return None
+    async with services.transaction() as session:
+        if await RunRepository(session).get_by_channel(channel.id) is not None:
+            return None
+    log.info("adopting channel %s, created by an attempt whose answer was lost", name)
+    return channel
 
 
 async def _tell_owner(services: Services, run: Run, channel_name: str) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import socket
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -76,6 +77,33 @@ def bot_settings(sim: Simulator, database_url: str) -> Settings:
         listen=f"127.0.0.1:{port}",
         public_url=f"http://127.0.0.1:{port}",
     )
+
+
+@asynccontextmanager
+async def running_harness(
+    sim: Simulator, database_url: str, *, clock: FakeClock | None = None, **settings: Any
+) -> AsyncIterator[Harness]:
+    """A :class:`Harness` whose bot uses :func:`bot_settings` with ``settings`` changed (e.g.
+    ``allow_private_webhook_addresses=True``); ``clock`` lets a restarted bot keep the time."""
+    clock = clock or FakeClock()
+    bot = BotApp(
+        bot_settings(sim, database_url).model_copy(update=settings),
+        clock=clock,
+        scheduler_timer=False,
+    )
+    await bot.start()
+    try:
+        assert bot.websocket is not None
+        async with asyncio.timeout(10):
+            await bot.websocket.connected.wait()
+        async with Person(sim.url, "alice-token") as alice, Person(sim.url, "root-token") as root:
+            await alice.listen()
+            await root.listen()
+            team = await alice.team("acme")
+            town_square = await alice.channel_by_name(team["id"], "town-square")
+            yield Harness(sim, bot, alice, root, team["id"], town_square["id"], clock)
+    finally:
+        await bot.stop()
 
 
 @pytest.fixture
