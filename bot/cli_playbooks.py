@@ -47,6 +47,19 @@ class CliError(Exception):
         self.exit_code = exit_code
 
 
+async def write_output(text: str, output: Path | None, what: str) -> int:
+    """Print ``text``, or write it to ``output`` and say so on standard error; the exit status."""
+    if output is None:
+        sys.stdout.write(text)
+        return 0
+    try:
+        await asyncio.to_thread(output.write_text, text, encoding="utf-8")
+    except OSError as error:
+        raise CliError(f"Could not write {output}: {error.strerror or error}.") from error
+    print(f"Wrote {what} to {output}.", file=sys.stderr)
+    return 0
+
+
 def add_playbook_commands(
     subcommands: argparse._SubParsersAction[argparse.ArgumentParser], common: argparse.ArgumentParser
 ) -> None:
@@ -192,16 +205,7 @@ async def export_command(args: argparse.Namespace, settings: Settings) -> int:
             _, text = await export(services, services.bot.id, playbook, format=document_format)
         except DomainError as error:
             raise CliError(error.message) from error
-    if args.output is None:
-        sys.stdout.write(text)
-        return 0
-    output: Path = args.output
-    try:
-        await asyncio.to_thread(output.write_text, text, encoding="utf-8")
-    except OSError as error:
-        raise CliError(f"Could not write {output}: {error.strerror or error}.") from error
-    print(f"Wrote “{playbook.title}” to {output}.", file=sys.stderr)
-    return 0
+    return await write_output(text, args.output, f"“{playbook.title}”")
 
 
 async def _find(services: Services, teams: Sequence[MMTeam], name: str) -> Playbook:

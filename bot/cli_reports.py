@@ -6,11 +6,10 @@ The operator at the terminal sees every run of a team (no per-person visibility 
 from __future__ import annotations
 
 import argparse
-import asyncio
 import sys
 from pathlib import Path
 
-from bot.cli_playbooks import CliError, bot_services, resolve_team
+from bot.cli_playbooks import CliError, bot_services, resolve_team, write_output
 from bot.config import Settings
 from bot.domain.errors import DomainError
 from bot.render.insights import terminal_text
@@ -65,13 +64,4 @@ async def report_command(args: argparse.Namespace, settings: Settings) -> int:
         except DomainError as error:
             raise CliError(error.message) from error
     text = reports.render(built, report_format)
-    if args.output is None:
-        sys.stdout.write(text)
-        return 0
-    output: Path = args.output
-    try:
-        await asyncio.to_thread(output.write_text, text, encoding="utf-8")
-    except OSError as error:
-        raise CliError(f"Could not write {output}: {error.strerror or error}.") from error
-    print(f"Wrote the report of {built.run.name!r} to {output}.", file=sys.stderr)
-    return 0
+    return await write_output(text, args.output, f"the report of {built.run.name!r}")

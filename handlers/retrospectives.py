@@ -6,22 +6,19 @@ from collections.abc import Mapping
 from typing import Any
 
 from bot.domain.errors import DomainError
-from bot.mattermost.errors import MattermostError
 from bot.render import retrospectives as render
 from bot.render.buttons import dialog_state
 from bot.render.run_replies import NOT_IN_RUN_CHANNEL
 from bot.services import retrospectives
 from bot.services.context import Services
-from bot.services.run_access import RunNotVisibleError
 from storage.repositories.runs import RunRepository
 
 from .callbacks import ActionRequest, ActionResult, DialogRequest, DialogResult
+from .forms import open_run_form
 from .http import STALE_BUTTON
 from .registry import Routers
 from .replies import SILENT, Reply
 from .slash import CommandCall
-
-NO_TRIGGER = "I couldn't open the form here. Please send `/{trigger} retro` in the run's channel."
 
 
 def register(routers: Routers) -> None:
@@ -55,23 +52,20 @@ async def on_fill_in(click: ActionRequest, payload: Mapping[str, Any], services:
 
 async def _open(services: Services, run_id: str, user_id: str, trigger_id: str) -> str:
     """Open the form for ``user_id``; ``""`` when it opened, else what to tell them."""
-    try:
-        form = await retrospectives.open_form(services, run_id, user_id)
-    except RunNotVisibleError:
-        return NOT_IN_RUN_CHANNEL
-    except DomainError as error:
-        return error.message
-    if not trigger_id:
-        return NO_TRIGGER.format(trigger=services.command_trigger)
-    state = dialog_state(render.RETRO_DIALOG, {"r": run_id}, services.signer)
-    dialog = render.retrospective_dialog(
-        form.run, form.playbook.metrics, form.playbook.retrospective.template, form.current, state
+
+    def build(form: retrospectives.RetroForm) -> dict[str, Any]:
+        state = dialog_state(render.RETRO_DIALOG, {"r": run_id}, services.signer)
+        return render.retrospective_dialog(
+            form.run, form.playbook.metrics, form.playbook.retrospective.template, form.current, state
+        )
+
+    return await open_run_form(
+        services,
+        trigger_id=trigger_id,
+        command="retro",
+        load=lambda: retrospectives.open_form(services, run_id, user_id),
+        build=build,
     )
-    try:
-        await services.gateway.open_dialog(trigger_id, services.dialog_url, dialog)
-    except MattermostError:
-        return NO_TRIGGER.format(trigger=services.command_trigger)
-    return ""
 
 
 async def on_submit(sub: DialogRequest, state: Mapping[str, Any], services: Services) -> DialogResult:

@@ -15,6 +15,7 @@ from bot.domain.timeline import TimelineEvent, TimelineEventType, event
 from bot.mattermost.errors import MattermostError
 from bot.render.buttons import dialog_state
 from bot.render.dialogs import NAME_FIELD, PLAYBOOK_FIELD, START_RUN_CALLBACK, SUMMARY_FIELD, start_run_dialog
+from bot.render.run_replies import NOT_IN_RUN_CHANNEL
 from bot.render.runs import info_text, timeline_text, truncate, welcome_message
 from bot.services.channel_settings import welcome_enabled
 from bot.services.context import Services
@@ -38,7 +39,6 @@ from .slash import CommandCall
 
 log = logging.getLogger(__name__)
 
-NOT_IN_RUN_CHANNEL = "This command only works in a run's channel."
 NO_PLAYBOOKS = (
     "There is no playbook you can run in this team yet. A playbook admin can import one, for instance "
     "a starter playbook or an export from Mattermost Playbooks; see `/{trigger} help`."

@@ -9,7 +9,6 @@ from typing import Any
 
 from bot.domain.errors import DomainError
 from bot.domain.status import CUSTOM, NONE, SNOOZE_CHOICES, InvalidIntervalError, parse_interval
-from bot.mattermost.errors import MattermostError
 from bot.render import status as render
 from bot.render.buttons import dialog_state
 from bot.render.run_replies import NOT_IN_RUN_CHANNEL
@@ -21,13 +20,13 @@ from bot.services.run_posts import names_for
 from storage.repositories.runs import RunRepository
 
 from .callbacks import ActionRequest, ActionResult, DialogRequest, DialogResult
+from .forms import open_run_form
 from .http import STALE_BUTTON
 from .registry import Routers
 from .replies import SILENT, Reply
 from .slash import CommandCall
 
 GROUP = "Runs"
-NO_TRIGGER = "I couldn't open the form here. Please send `/{trigger} update` in the run's channel."
 SNOOZE_SECONDS = {int(delay.total_seconds()) for _, delay in SNOOZE_CHOICES}
 
 
@@ -78,23 +77,25 @@ async def on_post_update(
 
 async def _open(services: Services, run_id: str, user_id: str, trigger_id: str) -> str:
     """Open the dialog for ``user_id``; ``""`` when it opened, else what to tell them."""
-    try:
-        form = await status_updates.open_form(services, run_id, user_id)
-    except RunNotVisibleError:
-        return NOT_IN_RUN_CHANNEL
-    except DomainError as error:
-        return error.message
-    if not trigger_id:
-        return NO_TRIGGER.format(trigger=services.command_trigger)
-    state = dialog_state(render.UPDATE_DIALOG, {"r": run_id}, services.signer)
-    dialog = render.update_dialog(
-        form.run, form.default_message, form.interval_value, form.custom_value, form.broadcast_count, state
+
+    def build(form: status_updates.UpdateForm) -> dict[str, Any]:
+        state = dialog_state(render.UPDATE_DIALOG, {"r": run_id}, services.signer)
+        return render.update_dialog(
+            form.run,
+            form.default_message,
+            form.interval_value,
+            form.custom_value,
+            form.broadcast_count,
+            state,
+        )
+
+    return await open_run_form(
+        services,
+        trigger_id=trigger_id,
+        command="update",
+        load=lambda: status_updates.open_form(services, run_id, user_id),
+        build=build,
     )
-    try:
-        await services.gateway.open_dialog(trigger_id, services.dialog_url, dialog)
-    except MattermostError:
-        return NO_TRIGGER.format(trigger=services.command_trigger)
-    return ""
 
 
 async def on_submit(sub: DialogRequest, state: Mapping[str, Any], services: Services) -> DialogResult:

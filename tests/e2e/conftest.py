@@ -109,22 +109,5 @@ async def running_harness(
 @pytest.fixture
 async def harness(sim: Simulator, tmp_path: Path) -> AsyncIterator[Harness]:
     """The bot on SQLite against the seeded simulator, with alice and root listening."""
-    clock = FakeClock()
-    bot = BotApp(
-        bot_settings(sim, f"sqlite+aiosqlite:///{tmp_path / 'bot.sqlite'}"),
-        clock=clock,
-        scheduler_timer=False,
-    )
-    await bot.start()
-    try:
-        assert bot.websocket is not None
-        async with asyncio.timeout(10):
-            await bot.websocket.connected.wait()
-        async with Person(sim.url, "alice-token") as alice, Person(sim.url, "root-token") as root:
-            await alice.listen()
-            await root.listen()
-            team = await alice.team("acme")
-            town_square = await alice.channel_by_name(team["id"], "town-square")
-            yield Harness(sim, bot, alice, root, team["id"], town_square["id"], clock)
-    finally:
-        await bot.stop()
+    async with running_harness(sim, f"sqlite+aiosqlite:///{tmp_path / 'bot.sqlite'}") as world:
+        yield world

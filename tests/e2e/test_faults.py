@@ -17,9 +17,8 @@ from bot.app import BotApp
 from bot.clock import FakeClock
 from bot.domain.playbook import Playbook
 from mattermost_sim import Simulator
-from mattermost_sim.client import Person
 
-from .conftest import Harness, bot_settings
+from .conftest import Harness, running_harness
 from .test_run_start import CHECKLIST_TITLES, FIRST_CHANNEL, bot_id, bot_posts, seed_incident_playbook
 
 REQUEST_TIMEOUT = 1.0
@@ -34,24 +33,9 @@ START = '/playbook run "Incident Response" DB down'
 @pytest.fixture
 async def harness(sim: Simulator, tmp_path: Path) -> AsyncIterator[Harness]:
     """The end-to-end harness with a bot that gives up on a request after a second."""
-    settings = bot_settings(sim, f"sqlite+aiosqlite:///{tmp_path / 'bot.sqlite'}")
-    clock = FakeClock()
-    bot = BotApp(
-        settings.model_copy(update={"request_timeout": REQUEST_TIMEOUT}), clock=clock, scheduler_timer=False
-    )
-    await bot.start()
-    try:
-        assert bot.websocket is not None
-        async with asyncio.timeout(10):
-            await bot.websocket.connected.wait()
-        async with Person(sim.url, "alice-token") as alice, Person(sim.url, "root-token") as root:
-            await alice.listen()
-            await root.listen()
-            team = await alice.team("acme")
-            town_square = await alice.channel_by_name(team["id"], "town-square")
-            yield Harness(sim, bot, alice, root, team["id"], town_square["id"], clock)
-    finally:
-        await bot.stop()
+    database_url = f"sqlite+aiosqlite:///{tmp_path / 'bot.sqlite'}"
+    async with running_harness(sim, database_url, request_timeout=REQUEST_TIMEOUT) as world:
+        yield world
 
 
 @pytest.fixture
