@@ -20,8 +20,9 @@ from aiohttp import web
 
 from bot.logging_setup import bind_log_context, log_context
 from bot.security import ContextSigner, ExpiredContext, ForgedContext, constant_time_equals
+from bot.services.idempotency import claim_once, release
 
-from .callbacks import ActionRequest, ActionResult, ActionRouter, DialogRequest, DialogRouter
+from .callbacks import ActionRequest, ActionResult, ActionRouter, DialogRequest, DialogResult, DialogRouter
 from .replies import CommandRequest, MalformedRequestError, Reply
 from .slash import CommandCall, CommandRouter
 
@@ -224,11 +225,19 @@ class CallbackServer:
         handler = self.dialogs.handlers.get(submission.callback_id)
         if handler is None or state.get("d") != submission.callback_id:
             return web.json_response({"error": "This form is not one of mine. Please open it again."})
+        # One opened dialog is one request: a double or retried submission is carried out once.
+        # The claim is given back when the form is refused, so the person can correct it.
+        claim = f"dialog:{state['n']}" if isinstance(state.get("n"), str) else None
+        if claim is not None and not await claim_once(self.services, claim):
+            log.info("ignored a repeated submission of dialog %s", submission.callback_id)
+            return web.json_response({})
         try:
             result = await handler(submission, state, self.services)
         except Exception:
             log.exception("dialog %s failed", submission.callback_id)
-            return web.json_response({"error": SOMETHING_WENT_WRONG})
+            result = DialogResult(error=SOMETHING_WENT_WRONG)
+        if claim is not None and (result.errors or result.error):
+            await release(self.services, claim)
         return web.json_response(result.to_json())
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import secrets
 from collections.abc import Mapping
 from typing import Any
 
@@ -36,5 +37,10 @@ def button(
 
 
 def dialog_state(dialog: str, payload: Mapping[str, str | int], signer: ContextSigner) -> str:
-    """The signed ``state`` of a dialog, naming it so a submission can't be replayed elsewhere."""
-    return json.dumps(signer.sign({"d": dialog, **payload}), separators=(",", ":"), sort_keys=True)
+    """The signed ``state`` of a dialog, naming it so a submission can't be replayed elsewhere.
+
+    A fresh nonce (``n``) makes each opened dialog one request: a submission sent twice is
+    carried out once (see :mod:`handlers.http`).
+    """
+    fields = {"d": dialog, "n": secrets.token_hex(8), **payload}
+    return json.dumps(signer.sign(fields), separators=(",", ":"), sort_keys=True)

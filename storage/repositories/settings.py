@@ -110,6 +110,10 @@ class SettingsRepository:
         result = await self._session.execute(first_time)
         return result.first() is not None
 
+    async def unmark_handled(self, key: str) -> None:
+        """Forget that ``key`` was handled, so it may be handled again."""
+        await self._session.execute(delete(HandledEventRow).where(HandledEventRow.key == key))
+
     async def forget_handled_before(self, before: datetime) -> int:
         """Delete handled-event keys recorded before ``before``; returns how many went."""
         statement = delete(HandledEventRow).where(HandledEventRow.created_at < before)

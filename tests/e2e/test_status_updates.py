@@ -7,6 +7,7 @@ do (adding bob to the team, setting alice's time zone) and seeding the playbook.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import timedelta
@@ -173,6 +174,31 @@ async def test_bad_dialog_input_keeps_the_dialog_open(world: UpdateWorld) -> Non
     answer = await world.alice.submit_dialog(dialog, {"message": " ", "reminder": "1h"})
     assert "message" in answer["errors"]
     assert await world.bot_posts(world.channel_id, UPDATE_HEADING) == []
+
+
+async def test_a_form_submitted_twice_posts_one_update(world: UpdateWorld) -> None:
+    await world.command("/playbook update")
+    dialog = await world.alice.next_dialog()
+    submission = {"message": "Failover done.", "reminder": "1h"}
+    answers = await asyncio.gather(
+        world.alice.submit_dialog(dialog, submission, channel_id=world.channel_id),
+        world.alice.submit_dialog(dialog, submission, channel_id=world.channel_id),
+    )
+    assert answers == [{}, {}]
+    await world.alice.submit_dialog(dialog, submission, channel_id=world.channel_id)
+    await world.harness.settle()
+    assert len(await world.bot_posts(world.channel_id, "Failover done.")) == 1
+
+
+async def test_a_corrected_form_goes_through_after_its_errors(world: UpdateWorld) -> None:
+    await world.command("/playbook update")
+    dialog = await world.alice.next_dialog()
+    refused = await world.alice.submit_dialog(dialog, {"message": " ", "reminder": "1h"})
+    assert "message" in refused["errors"]
+    corrected = {"message": "Now with text.", "reminder": "1h"}
+    assert await world.alice.submit_dialog(dialog, corrected, channel_id=world.channel_id) == {}
+    await world.harness.settle()
+    assert len(await world.bot_posts(world.channel_id, "Now with text.")) == 1
 
 
 async def test_a_custom_interval_and_no_reminder(world: UpdateWorld) -> None:
