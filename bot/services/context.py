@@ -49,6 +49,10 @@ class Services:
     background: BackgroundSpawner | None = None
     team_ids: tuple[str, ...] = ()
     lifecycle: RunLifecycle = field(default_factory=RunLifecycle)
+    playbook_edits: int = 0
+    """Playbooks this process has written; caches of playbook data compare it to stay current."""
+    keyword_refresh_seconds: float = 1.0
+    """How stale the keyword index may be for changes made by other replicas."""
     """The ids of the configured teams where ``/playbook`` is registered (set once they are resolved)."""
     metrics: Metrics | None = None
     """Counters and gauges for ``/metrics`` (``metrics.reminders_sent.inc()``…); None in bare tests."""

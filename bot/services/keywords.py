@@ -1,8 +1,9 @@
 """Keyword triggers: which playbooks a message calls for, and the one prompt per thread.
 
 :class:`KeywordIndex` keeps one :class:`~bot.domain.keywords.KeywordMatcher` per team, rebuilt
-only when the playbooks change: each message costs one aggregate query (the playbooks'
-signature) and a pass over its text. Everything else (channel settings, ignored threads, the run
+only when the playbooks change: each message costs a pass over its text, and at most once
+a second (or at once after this process changed playbooks) one aggregate query for the
+playbooks' signature. Everything else (channel settings, ignored threads, the run
 of the channel) is read only once a keyword matched.
 """
 
@@ -10,8 +11,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
+import time
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from bot.domain.keywords import KeywordMatcher
@@ -40,7 +43,10 @@ class PlaybookHit:
 class KeywordIndex:
     """The keywords of every playbook of the bot's teams, matched per team."""
 
-    def __init__(self) -> None:
+    def __init__(self, monotonic: Callable[[], float] = time.monotonic) -> None:
+        self._monotonic = monotonic
+        self._checked_at = -math.inf
+        self._seen_edits = -1
         self._signature: tuple[int, int] | None = None
         self._matchers: dict[str, KeywordMatcher] = {}
         self._playbooks: dict[str, Playbook] = {}
@@ -56,6 +62,12 @@ class KeywordIndex:
         return [PlaybookHit(self._playbooks[hit.playbook_id], hit.keywords) for hit in matcher.match(text)]
 
     async def _refresh(self, services: Services) -> None:
+        # Checking the database on every message would cost a round trip each; this process's
+        # own playbook writes are seen at once, other replicas' within the refresh interval.
+        fresh = self._monotonic() - self._checked_at < services.keyword_refresh_seconds
+        if fresh and services.playbook_edits == self._seen_edits:
+            return
+        self._checked_at, self._seen_edits = self._monotonic(), services.playbook_edits
         async with services.transaction() as session:
             signature = await ListeningRepository(session).playbooks_signature()
         if signature == self._signature:

@@ -156,19 +156,22 @@ async def import_document(
             existing = await playbooks.get_by_title(team_id, imported.title)
             if existing is None:
                 stored = await playbooks.add(imported)
-                return ImportOutcome(stored, result.warnings, replaced=False)
-            if not can_edit(
-                existing,
-                user_id,
-                is_team_member=roles.is_team_member,
-                is_system_admin=roles.is_system_admin,
-            ):
-                raise _refuse_replacement(existing, user_id, roles)
-            replacement = _replacement(existing, imported)
-            await playbooks.update(replacement)
-            return ImportOutcome(replacement, result.warnings, replaced=True)
+                outcome = ImportOutcome(stored, result.warnings, replaced=False)
+            else:
+                if not can_edit(
+                    existing,
+                    user_id,
+                    is_team_member=roles.is_team_member,
+                    is_system_admin=roles.is_system_admin,
+                ):
+                    raise _refuse_replacement(existing, user_id, roles)
+                replacement = _replacement(existing, imported)
+                await playbooks.update(replacement)
+                outcome = ImportOutcome(replacement, result.warnings, replaced=True)
     except StorageError as error:
         raise PlaybookConflictError(error.message) from error
+    services.playbook_edits += 1  # committed: caches of playbooks refresh on their next use
+    return outcome
 
 
 def _refuse_replacement(existing: Playbook, user_id: str, roles: _Roles) -> DomainError:
