@@ -14,8 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
-from .openapi_spec import CATEGORIES_PATH, CATEGORY_PATH, POST_PATH, PathIndex
-from .state import (
+from .model_rules import (
     CHANNEL_DISPLAY_NAME_MAX_RUNES,
     CHANNEL_HEADER_MAX_RUNES,
     CHANNEL_NAME_MAX_LENGTH,
@@ -23,6 +22,7 @@ from .state import (
     POST_MESSAGE_MAX_RUNES,
     POST_PROPS_MAX_RUNES,
 )
+from .openapi_spec import CATEGORIES_PATH, CATEGORY_PATH, POST_PATH, PathIndex
 
 POST_FILES_MAX = 5
 CHANNEL_NAME = re.compile(r"[a-z0-9]+([a-z\-_0-9]+|(__)?)[a-z0-9]*")  # model.IsValidChannelIdentifier

@@ -127,6 +127,11 @@ async def _translated(operation: str, request: Request) -> Any:
         raise Unavailable(0, "connection", f"{operation}: {type(error).__name__}: {error}") from None
 
 
+def present(**fields: Any) -> dict[str, Any]:
+    """Only the fields with a value: ``None`` means "not sent" (the driver would drop it anyway)."""
+    return {key: value for key, value in fields.items() if value is not None}
+
+
 def json_body(result: Any, operation: str) -> Any:
     """The decoded JSON of a driver result (the driver returns the raw response when the
     ``Content-Type`` is not exactly ``application/json``)."""

@@ -1,45 +1,27 @@
 """Changing a run that has started: one function per thing a person does to it.
 
-Each function loads the run, checks the person may do this (:mod:`bot.services.run_access`),
-applies the pure operation of :mod:`bot.domain.run`, saves it with a compare-and-set and records
-its timeline events in the same transaction. A change that touches one task is saved with the
-task's revision (``RunRepository.save_item_if_revision``), anything else with the run's. When
-someone else saved first, the change is re-applied once to the fresh run; losing twice is
-reported as :class:`ConcurrentChangeError`.
-
-After the commit the run's posts are refreshed in the background (:mod:`bot.services.run_refresh`).
+Each function names the pure operation of :mod:`bot.domain.run` it applies and hands it to
+:func:`bot.services.run_saving.save_change`, which checks the person may do this, saves it with a
+compare-and-set (retrying once, then :class:`~bot.services.run_saving.ConcurrentChangeError`),
+records its timeline events and refreshes the run's posts in the background.
 """
 
 from __future__ import annotations
 
-import logging
 import uuid
-from collections.abc import Awaitable, Callable, Collection, Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, replace
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain import run as domain
-from bot.domain.errors import DomainError
-from bot.domain.run import ItemRef, ItemState, Run, RunChange, RunItem, StaleClickError
+from bot.domain.run import ItemRef, ItemState, Run, RunChange, StaleClickError
 from bot.services import retrospectives, run_refresh
 from bot.services.context import Services
 from bot.services.run_access import RunAction, RunNotVisibleError, require
-from storage.errors import StaleRevisionError
+from bot.services.run_saving import ChangeResult, save_change
 from storage.repositories.playbooks import PlaybookRepository
 from storage.repositories.runs import RunRepository
-
-log = logging.getLogger(__name__)
-
-Operation = Callable[[Run], RunChange]
-AfterSave = Callable[[AsyncSession, Run], Awaitable[None]]
-
-
-class ConcurrentChangeError(DomainError):
-    """Two people changed the run at the same moment, twice in a row."""
-
-    def __init__(self) -> None:
-        super().__init__("Someone changed this run at the same time, so nothing was done. Please try again.")
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,20 +55,6 @@ def _ids(run: Run, key: ItemKey) -> tuple[str, str]:
     return ref.checklist.id, ref.item.id
 
 
-@dataclass(frozen=True, slots=True)
-class ChangeResult:
-    """What a change did: the run before and after, and whether it was already so."""
-
-    before: Run
-    run: Run
-    change: RunChange
-
-    @property
-    def already(self) -> bool:
-        """Nothing needed doing: the run was already as asked."""
-        return self.change.already
-
-
 # Tasks ----------------------------------------------------------------------------------------
 
 
@@ -98,7 +66,7 @@ async def set_item_state(
     def operation(run: Run) -> RunChange:
         return domain.set_item_state(run, *_ids(run, key), target, actor_id=actor_id, at=services.clock())
 
-    return await _change(services, run_id, actor_id, RunAction.CHANGE, operation)
+    return await save_change(services, run_id, actor_id, RunAction.CHANGE, operation)
 
 
 async def skip_item(services: Services, run_id: str, key: ItemKey, *, actor_id: str) -> ChangeResult:
@@ -133,7 +101,7 @@ async def click_item(
         return domain.apply_click(run, *ids, target, signed_revision, actor_id=actor_id, at=services.clock())
 
     skip = () if refresh_checklist else (key.checklist_id,)
-    return await _change(services, run_id, actor_id, RunAction.CHANGE, operation, skip_checklists=skip)
+    return await save_change(services, run_id, actor_id, RunAction.CHANGE, operation, skip_checklists=skip)
 
 
 async def toggle_item(services: Services, run_id: str, key: ItemKey, *, actor_id: str) -> ChangeResult:
@@ -146,7 +114,7 @@ async def toggle_item(services: Services, run_id: str, key: ItemKey, *, actor_id
             run, ref.checklist.id, ref.item.id, target, actor_id=actor_id, at=services.clock()
         )
 
-    return await _change(services, run_id, actor_id, RunAction.CHANGE, operation)
+    return await save_change(services, run_id, actor_id, RunAction.CHANGE, operation)
 
 
 async def assign_item(
@@ -176,7 +144,7 @@ async def assign_item(
         joined = domain.add_participants(change.run, (assignee_id,), actor_id=actor_id, at=at)
         return RunChange(_one_revision(run, joined.run), change.events + joined.events)
 
-    result = await _change(
+    result = await save_change(
         services, run_id, actor_id, RunAction.CHANGE, operation, skip_checklists=skip_checklists
     )
     await _join_channel(services, result)
@@ -194,7 +162,7 @@ async def run_item_command(
     def operation(run: Run) -> RunChange:
         return domain.record_command_run(run, *_ids(run, key), actor_id=actor_id, at=services.clock())
 
-    result = await _change(
+    result = await save_change(
         services, run_id, actor_id, RunAction.CHANGE, operation, skip_checklists=skip_checklists
     )
     command = str(result.change.events[0].details.get("command", "")) if result.change.events else ""
@@ -213,7 +181,7 @@ async def add_item(
             run, checklist.id, title, item_id=item_id, actor_id=actor_id, at=services.clock()
         )
 
-    return await _change(services, run_id, actor_id, RunAction.CHANGE, operation)
+    return await save_change(services, run_id, actor_id, RunAction.CHANGE, operation)
 
 
 async def remove_item(services: Services, run_id: str, key: ItemKey, *, actor_id: str) -> ChangeResult:
@@ -222,7 +190,7 @@ async def remove_item(services: Services, run_id: str, key: ItemKey, *, actor_id
     def operation(run: Run) -> RunChange:
         return domain.remove_item(run, *_ids(run, key), actor_id=actor_id, at=services.clock())
 
-    return await _change(services, run_id, actor_id, RunAction.CHANGE, operation)
+    return await save_change(services, run_id, actor_id, RunAction.CHANGE, operation)
 
 
 async def rename_item(
@@ -233,7 +201,7 @@ async def rename_item(
     def operation(run: Run) -> RunChange:
         return domain.rename_item(run, *_ids(run, key), title, actor_id=actor_id, at=services.clock())
 
-    return await _change(services, run_id, actor_id, RunAction.CHANGE, operation)
+    return await save_change(services, run_id, actor_id, RunAction.CHANGE, operation)
 
 
 # People ---------------------------------------------------------------------------------------
@@ -245,7 +213,7 @@ async def change_owner(services: Services, run_id: str, new_owner_id: str, *, ac
     def operation(run: Run) -> RunChange:
         return domain.change_owner(run, new_owner_id, actor_id=actor_id, at=services.clock())
 
-    result = await _change(services, run_id, actor_id, RunAction.CHANGE_OWNER, operation)
+    result = await save_change(services, run_id, actor_id, RunAction.CHANGE_OWNER, operation)
     await _join_channel(services, result)
     return result
 
@@ -259,7 +227,7 @@ async def add_participants(
     def operation(run: Run) -> RunChange:
         return domain.add_participants(run, wanted, actor_id=actor_id, at=services.clock())
 
-    result = await _change(services, run_id, actor_id, RunAction.CHANGE, operation)
+    result = await save_change(services, run_id, actor_id, RunAction.CHANGE, operation)
     await _join_channel(services, result)
     return result
 
@@ -273,7 +241,7 @@ async def remove_participants(
     def operation(run: Run) -> RunChange:
         return domain.remove_participants(run, wanted, actor_id=actor_id, at=services.clock())
 
-    return await _change(services, run_id, actor_id, RunAction.CHANGE, operation)
+    return await save_change(services, run_id, actor_id, RunAction.CHANGE, operation)
 
 
 # Finishing ------------------------------------------------------------------------------------
@@ -293,7 +261,7 @@ async def finish_run(
         record = await PlaybookRepository(session).get_record(run.playbook_id, include_deleted=True)
         await retrospectives.on_run_finished(services, session, run, record.playbook if record else None)
 
-    result = await _change(
+    result = await save_change(
         services,
         run_id,
         actor_id,
@@ -316,7 +284,7 @@ async def restore_run(services: Services, run_id: str, *, actor_id: str) -> Chan
     def operation(run: Run) -> RunChange:
         return domain.restore_run(run, actor_id=actor_id, at=services.clock())
 
-    result = await _change(services, run_id, actor_id, RunAction.FINISH, operation, all_checklists=True)
+    result = await save_change(services, run_id, actor_id, RunAction.FINISH, operation, all_checklists=True)
     run_refresh.spawn(
         services,
         run_refresh.announce(services, result.run, actor_id, finished=False),
@@ -339,94 +307,6 @@ async def load_visible_run(services: Services, run_id: str, user_id: str) -> Run
 
 
 # Internals ----------------------------------------------------------------------------------------
-
-
-class _LostRaceError(Exception):
-    """Someone saved the run between our read and our write."""
-
-
-async def _change(
-    services: Services,
-    run_id: str,
-    actor_id: str,
-    action: RunAction,
-    operation: Operation,
-    *,
-    skip_checklists: Collection[str] = (),
-    all_checklists: bool = False,
-    after_save: AfterSave | None = None,
-) -> ChangeResult:
-    for _attempt in range(2):
-        try:
-            result = await _apply_once(services, run_id, actor_id, action, operation, after_save)
-        except _LostRaceError:
-            continue
-        if not result.already:
-            checklists = (
-                [c.id for c in result.run.checklists]
-                if all_checklists
-                else _changed_checklists(result.before, result.run)
-            )
-            run_refresh.schedule_refresh(
-                services, run_id, [c for c in checklists if c not in skip_checklists]
-            )
-        return result
-    raise ConcurrentChangeError()
-
-
-async def _apply_once(
-    services: Services,
-    run_id: str,
-    actor_id: str,
-    action: RunAction,
-    operation: Operation,
-    after_save: AfterSave | None = None,
-) -> ChangeResult:
-    async with services.transaction() as session:
-        runs = RunRepository(session)
-        before = await runs.get(run_id)
-        if before is None:
-            raise RunNotVisibleError()
-        await require(services, session, before, actor_id, action)
-        change = operation(before)
-        if change.already:
-            return ChangeResult(before, before, change)
-        item = _single_changed_item(before, change.run)
-        if item is not None:
-            if not await runs.save_item_if_revision(run_id, item[1], item[0].revision):
-                raise _LostRaceError()
-        else:
-            try:
-                await runs.save(change.run, expected_revision=before.revision)
-            except StaleRevisionError as error:
-                raise _LostRaceError() from error
-        await runs.add_timeline_events(run_id, change.events)
-        if after_save is not None:
-            await after_save(session, change.run)  # in the same transaction as the change
-        await services.lifecycle.status_changed(services, session, before, change.run)
-        return ChangeResult(before, change.run, change)
-
-
-def _single_changed_item(before: Run, after: Run) -> tuple[RunItem, RunItem] | None:
-    """The one task that changed (old, new), when nothing else about the run did."""
-    if replace(before, checklists=(), revision=0) != replace(after, checklists=(), revision=0):
-        return None
-    if [(c.id, c.title, [i.id for i in c.items]) for c in before.checklists] != [
-        (c.id, c.title, [i.id for i in c.items]) for c in after.checklists
-    ]:
-        return None
-    pairs = [
-        (old, new)
-        for old_list, new_list in zip(before.checklists, after.checklists, strict=True)
-        for old, new in zip(old_list.items, new_list.items, strict=True)
-        if old != new
-    ]
-    return pairs[0] if len(pairs) == 1 else None
-
-
-def _changed_checklists(before: Run, after: Run) -> list[str]:
-    old = {c.id: c for c in before.checklists}
-    return [c.id for c in after.checklists if old.get(c.id) != c]
 
 
 def _one_revision(before: Run, after: Run) -> Run:

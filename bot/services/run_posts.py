@@ -25,7 +25,9 @@ from bot.domain.playbook import Playbook
 from bot.domain.run import Run, RunStatus, find_checklist
 from bot.mattermost.errors import MattermostError
 from bot.mattermost.types import MMPost
-from bot.render.runs import Post, checklist_post, overview_post, welcome_message
+from bot.render.checklists import checklist_post
+from bot.render.run_overview import overview_post
+from bot.render.runs import Post, welcome_message
 from storage.repositories.playbooks import PlaybookRepository
 from storage.repositories.runs import RunRepository
 from storage.repositories.updates import UpdateRepository

@@ -43,8 +43,8 @@ from bot.services import run_refresh
 from bot.services.context import Services
 from bot.services.jobs import Job, cancel_job, schedule_job
 from bot.services.run_access import RunAction, RunNotVisibleError, require
-from bot.services.run_changes import ConcurrentChangeError
 from bot.services.run_posts import names_for, people_of
+from bot.services.run_saving import ConcurrentChangeError
 from storage.errors import StaleRevisionError
 from storage.repositories.playbooks import PlaybookRepository, new_id
 from storage.repositories.runs import RunRepository

@@ -19,15 +19,14 @@ import pytest
 from bot.domain.playbook import Playbook, WelcomeMessageSettings
 from bot.domain.run import ItemState, Run, RunChecklist, RunItem, RunStatus
 from bot.domain.timeline import TimelineEventType, event, run_created
+from bot.render.checklists import MAX_PROPS_CHARS, checklist_post
 from bot.render.dialogs import start_run_dialog
+from bot.render.run_overview import overview_post
 from bot.render.runs import (
     MAX_HEADER_RUNES,
     MAX_MESSAGE_RUNES,
-    MAX_PROPS_CHARS,
     channel_header,
-    checklist_post,
     info_text,
-    overview_post,
     timeline_text,
     welcome_message,
 )

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from bot.domain.status import OverdueRun, StatusUpdate, Todo, TodoTask
-from bot.render.runs import overview_post
+from bot.render.run_overview import overview_post
 from bot.render.status import (
     digest_message,
     reminder_post,

@@ -1,0 +1,178 @@
+"""How a run's checklists are shown: one post per checklist, one attachment per task.
+
+Pure functions, like :mod:`bot.render.runs`. Task buttons carry signed contexts, the contract with
+the click handlers:
+
+* ``{"a": "item", "r", "c", "i", "t", "v"}`` puts item ``i`` of checklist ``c`` of run ``r`` into
+  state ``t`` (``closed``, ``skipped`` or ``""`` for open), signed at item revision ``v``;
+* ``{"a": "assign_me", "r", "c", "i", "v"}`` assigns the item to the clicker;
+* ``{"a": "run_cmd", "r", "c", "i", "v"}`` runs the item's slash command.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from bot.domain.run import ItemRef, ItemState, Run, RunChecklist, RunItem, iter_items
+from bot.render.buttons import button
+from bot.render.runs import (
+    COLOR_DONE,
+    COLOR_OPEN,
+    COLOR_OVERDUE,
+    COLOR_SKIPPED,
+    Names,
+    Post,
+    checklist_header,
+    due_text,
+    mention,
+    one_line,
+    truncate,
+)
+from bot.security import ContextSigner
+
+# Mattermost caps a request body at 300 kB; a post's props stay well under it.
+MAX_PROPS_CHARS = 200_000
+
+STATE_ICONS = {
+    ItemState.OPEN: "☐",
+    ItemState.IN_PROGRESS: "◐",
+    ItemState.CLOSED: "☑",
+    ItemState.SKIPPED: "☒",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class _Budget:
+    """How much of each item a checklist post shows; the first budget whose post fits is used."""
+
+    description: int
+    title: int
+    command: int
+    buttons: int  # how many of an item's buttons: all of them, or the state buttons first
+
+
+# A checklist of hundreds of long items must still fit in one post, so text goes first, then the
+# buttons other than the state ones (those tasks can still be assigned with ``/playbook assign``).
+_BUDGETS = (
+    _Budget(600, 1024, 300, 4),
+    _Budget(200, 300, 120, 4),
+    _Budget(0, 120, 60, 4),
+    _Budget(0, 120, 60, 2),
+    _Budget(0, 80, 40, 1),
+)
+
+
+def checklist_post(
+    run: Run,
+    checklist_no: int,
+    names: Names,
+    now: datetime,
+    signer: ContextSigner,
+    action_url: str,
+) -> Post:
+    """The post of one checklist (1-based ``checklist_no``): a header and one attachment per item
+    with its buttons (none once the run is finished). Long descriptions and titles are shortened
+    until the post fits Mattermost's limits."""
+    checklist = run.checklists[checklist_no - 1]
+    refs = [ref for ref in iter_items(run) if ref.checklist_no == checklist_no]
+    message = checklist_header(run, checklist_no)
+    if not refs:
+        message += "\n_No tasks in this checklist._"
+    attachments: list[dict[str, Any]] = []
+    for budget in _BUDGETS:
+        attachments = [
+            _item_attachment(run, checklist, ref, names, now, signer, action_url, budget) for ref in refs
+        ]
+        if len(json.dumps(attachments, ensure_ascii=False)) <= MAX_PROPS_CHARS:
+            break
+    return {"message": message, "props": {"attachments": attachments}}
+
+
+def _item_attachment(
+    run: Run,
+    checklist: RunChecklist,
+    ref: ItemRef,
+    names: Names,
+    now: datetime,
+    signer: ContextSigner,
+    action_url: str,
+    budget: _Budget,
+) -> dict[str, Any]:
+    item = ref.item
+    number = f"{ref.checklist_no}.{ref.item_no}"
+    title = truncate(one_line(item.title), budget.title)
+    shown_title = f"~~{title}~~ _(skipped)_" if item.state is ItemState.SKIPPED else title
+    lines = [f"{STATE_ICONS[item.state]} **{number}** {shown_title}"]
+    details = []
+    if item.assignee_id:
+        details.append(f"assigned to {mention(item.assignee_id, names)}")
+    due = due_text(item, now, active=not run.is_finished)
+    if due:
+        details.append(due)
+    if item.state is ItemState.CLOSED and item.state_modified_by:
+        details.append(f"checked by {mention(item.state_modified_by, names)}")
+    if details:
+        lines.append(" · ".join(details))
+    if item.command:
+        lines.append(f"Command: `{truncate(one_line(item.command).replace('`', ''), budget.command)}`")
+    description = truncate(item.description.strip(), budget.description)
+    if description:
+        lines.append(description)
+    overdue = item.is_outstanding and item.due_at is not None and item.due_at < now and not run.is_finished
+    attachment: dict[str, Any] = {
+        "fallback": f"{number} {title}",
+        "color": _item_color(item, overdue),
+        "text": "\n".join(lines),
+    }
+    if not run.is_finished:
+        attachment["actions"] = _item_buttons(run, checklist, ref, signer, action_url)[: budget.buttons]
+    return attachment
+
+
+def _item_color(item: RunItem, overdue: bool) -> str:
+    if item.state is ItemState.CLOSED:
+        return COLOR_DONE
+    if item.state is ItemState.SKIPPED:
+        return COLOR_SKIPPED
+    return COLOR_OVERDUE if overdue else COLOR_OPEN
+
+
+def _item_buttons(
+    run: Run, checklist: RunChecklist, ref: ItemRef, signer: ContextSigner, action_url: str
+) -> list[dict[str, Any]]:
+    item = ref.item
+    n = ref.item_no
+    ids: dict[str, str | int] = {"r": run.id, "c": checklist.id, "i": item.id, "v": item.revision}
+
+    def make(action_id: str, label: str, action: str, style: str = "default", **extra: str) -> dict[str, Any]:
+        return button(
+            action_id,
+            label,
+            action=action,
+            payload={**ids, **extra},
+            signer=signer,
+            url=action_url,
+            style=style,
+        )
+
+    buttons: list[dict[str, Any]] = []
+    if item.state is ItemState.CLOSED:
+        buttons.append(make(f"i{n}uncheck", "Uncheck", "item", t=ItemState.OPEN.value))
+    elif item.state is ItemState.SKIPPED:
+        buttons.append(make(f"i{n}restore", "Restore", "item", t=ItemState.OPEN.value))
+    else:
+        buttons.append(make(f"i{n}check", "Check", "item", "primary", t=ItemState.CLOSED.value))
+        buttons.append(make(f"i{n}skip", "Skip", "item", t=ItemState.SKIPPED.value))
+    buttons.append(make(f"i{n}assign", "Assign to me", "assign_me"))
+    if item.command.strip():
+        buttons.append(make(f"i{n}run", command_label(item.command), "run_cmd"))
+    return buttons
+
+
+def command_label(command: str) -> str:
+    """The label of an item's *Run* button: ``Run /page…`` (the command's first word)."""
+    word = command.strip().split()[0] if command.strip() else "/"
+    return f"Run {truncate(word, 24)}…"

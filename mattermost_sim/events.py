@@ -1,0 +1,40 @@
+"""Websocket events as the simulated server produces them, before they reach a connection."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Broadcast:
+    """Who receives a websocket event: one user, a channel's members, or a team's members."""
+
+    user_id: str = ""
+    channel_id: str = ""
+    team_id: str = ""
+    omit_users: frozenset[str] = frozenset()
+
+    def to_json(self) -> dict[str, Any]:
+        """The envelope's ``broadcast`` object (``omit_users`` is a map or null)."""
+        return {
+            "omit_users": {uid: True for uid in sorted(self.omit_users)} or None,
+            "user_id": self.user_id,
+            "channel_id": self.channel_id,
+            "team_id": self.team_id,
+            "connection_id": "",
+            "omit_connection_id": "",
+        }
+
+
+@dataclass(frozen=True)
+class Event:
+    """A websocket event before it is addressed to a connection (no ``seq`` yet)."""
+
+    event: str
+    data: dict[str, Any]
+    broadcast: Broadcast
+
+
+EventSink = Callable[[Event], None]
