@@ -23,6 +23,7 @@ from bot.mattermost.gateway import MattermostGateway
 from bot.mattermost.types import MMTeam
 from bot.playbook_format import MAX_DOCUMENT_BYTES, DocumentFormat
 from bot.render.playbooks import counts
+from bot.render.schedules import local_time
 from bot.security import ContextSigner, derive_key
 from bot.services.context import Services
 from bot.services.people import People
@@ -191,6 +192,9 @@ async def import_command(args: argparse.Namespace, settings: Settings) -> int:
     verb = "Updated" if outcome.replaced else "Imported"
     playbook = outcome.playbook
     print(f"{verb} “{playbook.title}” in team {team.name} ({playbook.id}): {counts(playbook)}.")
+    for schedule in outcome.schedules:
+        next_run = local_time(schedule.next_run_at, schedule.timezone)
+        print(f"  scheduled: {schedule.spec} ({schedule.timezone}), next {next_run}, as @{importer.username}")
     for warning in outcome.warnings:
         print(f"  ignored: {warning}")
     return 0

@@ -240,13 +240,17 @@ class FieldReader:
                 self.fail(element_path, f"must be a string, not {describe_value(element)}")
         return found
 
-    def mappings(self, raw: Mapping[Any, Any], key: str, path: str) -> list[tuple[str, Mapping[Any, Any]]]:
-        """The mappings of a list field, each with its path; another element is reported and read
-        as an empty mapping, so later elements keep their positions."""
+    def mappings(
+        self, raw: Mapping[Any, Any], key: str, path: str, *, example: str = ""
+    ) -> list[tuple[str, Mapping[Any, Any]]]:
+        """The mappings of a list field, each with its path; another element is reported (with
+        ``example``, a mapping written as it should be, when given) and read as an empty mapping,
+        so later elements keep their positions."""
         found: list[tuple[str, Mapping[Any, Any]]] = []
+        hint = f", such as {example}" if example else ""
         for element_path, element in self._elements(raw, key, path):
             if not isinstance(element, Mapping):
-                self.fail(element_path, f"must be a mapping of fields, not {describe_value(element)}")
+                self.fail(element_path, f"must be a mapping of fields{hint}, not {describe_value(element)}")
                 element = {}
             found.append((element_path, element))
         return found

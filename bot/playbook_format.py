@@ -8,6 +8,10 @@ text layer (:func:`parse_document`, :func:`dump_document`) is re-exported from
 The export leaves out zero values, so a missing field means off, empty or zero. Ids, members,
 invites, broadcast channels and webhooks belong to the server a playbook was exported from: an
 import ignores them (with a warning), makes the playbook public and the importer its admin.
+
+One key is ours, not the plugin's: ``schedules``, the playbook's recurring runs, a list of
+``{every: 1w}`` or ``{cron: "0 9 * * MON", timezone: Europe/Paris}``. It is exported only when the
+playbook has schedules, so the plugin's own exports read and write back unchanged.
 """
 
 from __future__ import annotations
@@ -38,6 +42,7 @@ from bot.domain.playbook import (
     normalize_run_number_prefix,
     validate_playbook,
 )
+from bot.domain.schedules import PlaybookSchedule
 from bot.playbook_document import (
     MAX_DOCUMENT_BYTES,
     Document,
@@ -153,7 +158,9 @@ _SECTIONS: Mapping[str, Callable[..., Any]] = {
 
 # fmt: off
 _PLAYBOOK_FIELDS = KnownFields(
-    read=frozenset({"version", "title", "checklists", "metrics"} | {setting.key for setting in _SETTINGS}),
+    read=frozenset(
+        {"version", "title", "checklists", "metrics", "schedules"} | {setting.key for setting in _SETTINGS}
+    ),
     unsupported=frozenset({"properties", "conditions"}),
     server_specific=frozenset({
         "id", "team_id", "public", "create_public_playbook_run", "create_at", "update_at", "delete_at",
@@ -181,6 +188,8 @@ _METRIC_FIELDS = KnownFields(
     read=frozenset({"title", "description", "type", "target"}),
     server_specific=frozenset({"id", "playbook_id"}),
 )
+_SCHEDULE_FIELDS = KnownFields(read=frozenset({"every", "cron", "timezone"}))
+_SCHEDULE_EXAMPLE = '{every: 1w} or {cron: "0 9 * * MON"}'
 # fmt: on
 _MAX_DUE_MILLISECONDS = MAX_INTERVAL // timedelta(milliseconds=1)
 
@@ -213,6 +222,7 @@ def import_playbook(
         admin_ids=(importer_id,),
         checklists=_read_checklists(reader, doc),
         metrics=_read_metrics(reader, doc),
+        schedules=_read_schedules(reader, doc),
         **sections,
         **values[None],
     )
@@ -220,11 +230,18 @@ def import_playbook(
     problems = reader.problems + [
         problem
         for problem in validate_playbook(playbook)
-        if not any(_is_within(problem.field, read.field) for read in reader.problems)
+        if not any(_already_reported(problem.field, read.field) for read in reader.problems)
     ]
     if problems:
         raise PlaybookImportError(problems)
     return ImportResult(playbook, tuple(reader.warnings))
+
+
+def _already_reported(path: str, read: str) -> bool:
+    """Whether a rule broken at ``path`` follows from the reading problem at ``read``: it is inside
+    the unreadable field, or it concerns a whole list element (``schedules[1]``) with a field
+    that could not be read."""
+    return _is_within(path, read) or (path.endswith("]") and _is_within(read, path))
 
 
 def _is_within(path: str, ancestor: str) -> bool:
@@ -328,12 +345,26 @@ def _read_metrics(reader: FieldReader, doc: Mapping[str, Any]) -> tuple[Metric, 
     return tuple(metrics)
 
 
+def _read_schedules(reader: FieldReader, doc: Mapping[str, Any]) -> tuple[PlaybookSchedule, ...]:
+    schedules: list[PlaybookSchedule] = []
+    for path, raw in reader.mappings(doc, "schedules", "schedules", example=_SCHEDULE_EXAMPLE):
+        schedules.append(
+            PlaybookSchedule(
+                every=reader.text(raw, "every", f"{path}.every"),
+                cron=reader.text(raw, "cron", f"{path}.cron"),
+                timezone=reader.text(raw, "timezone", f"{path}.timezone"),
+            )
+        )
+        reader.leftovers(raw, path, _SCHEDULE_FIELDS)
+    return tuple(schedules)
+
+
 # Export ---------------------------------------------------------------------------------------
 
 
 def export_playbook(playbook: Playbook) -> Document:
     """The playbook as a version-1 export: exported fields only, zero values left out (as the
-    plugin does), ``checklists`` and ``metrics`` always present."""
+    plugin does), ``checklists`` and ``metrics`` always present, ``schedules`` when there are any."""
     doc: Document = {"version": EXPORT_VERSION}
     if playbook.title:
         doc["title"] = playbook.title
@@ -347,6 +378,8 @@ def export_playbook(playbook: Playbook) -> Document:
         for checklist in playbook.checklists
     ]
     doc["metrics"] = [_exported_metric(metric) for metric in playbook.metrics]
+    if playbook.schedules:  # ours: never in the plugin's exports, so left out when there are none
+        doc["schedules"] = [_exported_schedule(schedule) for schedule in playbook.schedules]
     return doc
 
 
@@ -379,3 +412,8 @@ def _exported_metric(metric: Metric) -> Document:
     if metric.target is not None:
         exported["target"] = metric.target
     return exported
+
+
+def _exported_schedule(schedule: PlaybookSchedule) -> Document:
+    fields = {"every": schedule.every, "cron": schedule.cron, "timezone": schedule.timezone}
+    return {key: value for key, value in fields.items() if value}

@@ -23,6 +23,7 @@ from bot.render.playbooks import (
     playbook_list,
     team_prompt,
 )
+from bot.render.schedules import imported_schedules, playbook_schedules
 from bot.services.context import Services
 from bot.services.playbooks import (
     AlreadyImportedError,
@@ -34,6 +35,7 @@ from bot.services.playbooks import (
     read_uploaded_document,
     visible_playbooks,
 )
+from bot.services.schedule_store import schedules_of_playbook
 from storage.repositories.settings import SettingsRepository
 
 from .callbacks import ActionRequest, ActionResult
@@ -57,7 +59,9 @@ def register(routers: Routers) -> None:
     """Add ``list``, ``show``, ``export``, the DM import and its team buttons."""
     commands = routers.commands
     commands.command("list", "", "the playbooks of this team you can use", group=GROUP)(list_playbooks)
-    commands.command("show", "NAME", "a playbook's checklists and settings", group=GROUP)(show_playbook)
+    commands.command("show", "NAME", "a playbook's checklists, settings and schedules", group=GROUP)(
+        show_playbook
+    )
     commands.command("export", "NAME", "sends you a playbook as a JSON file", group=GROUP)(export_playbook)
     routers.events.on("posted")(import_from_direct_message)
     routers.actions.action(IMPORT_TEAM_ACTION)(choose_import_team)
@@ -74,7 +78,7 @@ async def list_playbooks(call: CommandCall) -> Reply:
 
 
 async def show_playbook(call: CommandCall) -> Reply:
-    """``/playbook show NAME``: one playbook's settings and checklists."""
+    """``/playbook show NAME``: one playbook's settings, checklists and run schedules."""
     services: Services = call.services
     if not call.args:
         return Reply(f"Which playbook? Use `/{services.command_trigger} show NAME`.")
@@ -82,10 +86,12 @@ async def show_playbook(call: CommandCall) -> Reply:
         playbook = await find_playbook(services, call.user_id, call.team_id, call.rest)
     except DomainError as error:
         return Reply(error.message)
-    owner_id = playbook.default_owner.user_id
-    usernames = await services.people.usernames([owner_id]) if owner_id else {}
-    text = playbook_details(playbook, usernames=usernames, trigger=services.command_trigger)
-    return Reply(fit_message(text))
+    schedules = await schedules_of_playbook(services, playbook.id)
+    people = {playbook.default_owner.user_id} | {schedule.owner_id for schedule in schedules}
+    usernames = await services.people.usernames(person for person in people if person)
+    trigger = services.command_trigger
+    details = playbook_details(playbook, usernames=usernames, trigger=trigger)
+    return Reply(fit_message(f"{details}\n\n{playbook_schedules(schedules, usernames, trigger)}"))
 
 
 async def export_playbook(call: CommandCall) -> Reply:
@@ -124,8 +130,10 @@ async def export_playbook(call: CommandCall) -> Reply:
 async def import_from_direct_message(event: Mapping[str, Any], services: Services) -> None:
     """A person sent the bot a direct message with files: import each playbook file."""
     data = event_data(event)
+    if data.get("channel_type") != "D":
+        return
     post = event_post(event)
-    if data.get("channel_type") != "D" or post is None or not post.file_ids or post.type:
+    if post is None or not post.file_ids or post.type:
         return
     members = str(data.get("channel_name", "")).split("__")  # a DM's name is "<user id>__<user id>"
     if post.user_id == services.bot.id or services.bot.id not in members:
@@ -218,12 +226,12 @@ async def _teams_of(services: Services, user_id: str) -> list[TeamChoice]:
 
 
 def _summary(services: Services, outcome: ImportOutcome, team: TeamChoice) -> str:
-    return fit_message(
-        import_summary(
-            outcome.playbook,
-            warnings=outcome.warnings,
-            replaced=outcome.replaced,
-            team_name=team.display_name,
-            trigger=services.command_trigger,
-        )
+    summary = import_summary(
+        outcome.playbook,
+        warnings=outcome.warnings,
+        replaced=outcome.replaced,
+        team_name=team.display_name,
+        trigger=services.command_trigger,
     )
+    scheduled = imported_schedules(outcome.schedules)
+    return fit_message(f"{summary}\n\n{scheduled}" if scheduled else summary)

@@ -45,7 +45,8 @@ class WebhookDeliveryRow(Base):
 
 class RunScheduleRow(Base):
     """A recurring run: ``spec`` (``every 1w``, ``cron "0 9 * * mon"``) read in ``timezone``;
-    runs start as ``owner_id``, the person who set it."""
+    runs start as ``owner_id``, the person who set it. ``source`` says how it was set: ``command``
+    (``/playbook schedule``) or ``file`` (the playbook file's ``schedules``, replaced on re-import)."""
 
     __tablename__ = "run_schedules"
 
@@ -60,3 +61,4 @@ class RunScheduleRow(Base):
     created_at: Mapped[datetime]
     last_run_id: Mapped[str | None] = mapped_column(ID)
     last_error: Mapped[str | None] = mapped_column(Text)
+    source: Mapped[str] = mapped_column(String(16), server_default="command")

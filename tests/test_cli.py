@@ -150,6 +150,26 @@ async def test_import_as_a_person_makes_them_its_admin(config: Path, tmp_path: P
         sim.validator.take_violations()  # looking up the unknown user answers 404
 
 
+async def test_import_sets_the_files_schedules_as_the_importer(
+    config: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    playbook = tmp_path / "review.yaml"
+    playbook.write_text(
+        "version: 1\ntitle: Review\nschedules:\n  - cron: 0 9 * * MON\n    timezone: Europe/Paris\n"
+    )
+    argv = ["playbook", "import", str(playbook), "--team", "acme", "--config", str(config)]
+    assert await run(*argv, "--as", "alice") == 0
+    out = capsys.readouterr().out
+    assert 'scheduled: cron "0 9 * * mon" (Europe/Paris), next Mon ' in out
+    assert "as @alice" in out
+
+    playbook.write_text("version: 1\ntitle: Review\nschedules:\n  - every: 5m\n")
+    assert await run(*argv, "--as", "alice") == 1
+    assert (
+        "schedules[0].every: A schedule can start runs at most every 15 minutes." in capsys.readouterr().err
+    )
+
+
 async def test_a_missing_file_or_config_fails_in_one_line(
     config: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -13,12 +13,13 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 from urllib.parse import urlsplit
 
 from bot.domain.errors import DomainError, ValidationProblem
+from bot.domain.schedules import MAX_PLAYBOOK_SCHEDULES, PlaybookSchedule, ScheduleError, time_zone
 
 # Limits. Where the plugin enforces one we use its value; the counts of checklists and items are
 # ours (the plugin only caps the checklists' serialized size, at 256 KiB).
@@ -41,6 +42,8 @@ MAX_RUN_NUMBER_PREFIX_LENGTH = 32
 MAX_CHANNEL_NAME_TEMPLATE_LENGTH = 1024
 # Longest reminder interval or relative due date; keeps "start + offset" far inside datetime's range.
 MAX_INTERVAL = timedelta(days=3660)
+# Cron lines are checked for their shortest gap from a fixed moment, so validation stays pure.
+_SCHEDULES_CHECKED_FROM = datetime(2026, 1, 1, tzinfo=UTC)
 
 _RUN_NUMBER_PREFIX = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?")
 NON_EMPTY = "must be a non-empty string"
@@ -216,6 +219,8 @@ class Playbook:
     remove_channel_member_on_removed_participant: bool = False
     auto_archive_channel: bool = False
     owner_group_only_actions: bool = False
+    schedules: tuple[PlaybookSchedule, ...] = ()
+    """Recurring runs written in the playbook's file; importing it makes them run schedules."""
 
     @classmethod
     def checked(cls, id: str, team_id: str, title: str, **fields: Any) -> Playbook:
@@ -338,6 +343,7 @@ def validate_playbook(playbook: Playbook) -> list[ValidationProblem]:
         )
     if playbook.category.enabled and not playbook.category.name.strip():
         check.add("category_name", "must be set when categorize_channel_enabled is on")
+    _check_schedules(check, playbook.schedules)
     return check.found
 
 
@@ -411,6 +417,29 @@ def _check_metrics(check: _Problems, metrics: tuple[Metric, ...]) -> None:
         check.text(f"{path}.description", metric.description, MAX_METRIC_DESCRIPTION_LENGTH)
         if metric.target is not None and not 0 <= metric.target <= MAX_METRIC_TARGET:
             check.add(f"{path}.target", "must be a non-negative whole number")
+
+
+def _check_schedules(check: _Problems, schedules: tuple[PlaybookSchedule, ...]) -> None:
+    if len(schedules) > MAX_PLAYBOOK_SCHEDULES:
+        check.add(
+            "schedules", f"must hold at most {MAX_PLAYBOOK_SCHEDULES} schedules (it has {len(schedules)})"
+        )
+    seen: dict[tuple[str, str], int] = {}
+    for index, schedule in enumerate(schedules):
+        path = f"schedules[{index}]"
+        try:
+            zone = time_zone(schedule.timezone)
+        except ScheduleError as error:
+            check.add(f"{path}.timezone", error.message)
+            continue
+        try:
+            recurrence = schedule.recurrence(zone, _SCHEDULES_CHECKED_FROM)
+        except ScheduleError as error:
+            check.add(f"{path}.{schedule.written_as}" if schedule.written_as else path, error.message)
+            continue
+        same = seen.setdefault((recurrence.spec, schedule.timezone), index)
+        if same != index:
+            check.add(path, f"repeats schedules[{same}]; each would start its own run")
 
 
 # Permissions ----------------------------------------------------------------------------------

@@ -10,8 +10,10 @@ Two ways to say it, as people type them after ``/playbook schedule NAME``:
   day of week, with 0 or 7 for Sunday), read in the schedule's time zone. When both day fields are
   restricted, a day must match both (APScheduler's reading; classic cron accepts either).
 
-Next times are computed with APScheduler 3.11's :class:`CronTrigger` for cron lines. Everything here
-is pure: the current time is always passed in.
+A playbook may also carry its schedules (:class:`PlaybookSchedule`, the ``schedules`` list of its
+file), written ``{every: 1w}`` or ``{cron: "0 9 * * MON", timezone: Europe/Paris}`` and read by the
+same parser. Next times are computed with APScheduler 3.11's :class:`CronTrigger` for cron lines.
+Everything here is pure: the current time is always passed in.
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ _WEEKDAY_NAMES = ("sunday", "monday", "tuesday", "wednesday", "thursday", "frida
 _WEEKDAY_PART = re.compile(r"(\*|[0-7a-z]+(?:-[0-7a-z]+)?)(?:/(\d{1,2}))?")
 
 EXAMPLES = 'every 1w, every 1d, every 12h, or cron "0 9 * * MON"'
+MAX_PLAYBOOK_SCHEDULES = 10
 
 
 class ScheduleError(DomainError):
@@ -220,3 +223,30 @@ def time_zone(name: str) -> ZoneInfo:
         return ZoneInfo(name or "UTC")
     except (ZoneInfoNotFoundError, ValueError) as error:
         raise ScheduleError(f"“{name[:60]}” is not a time zone I know.") from error
+
+
+@dataclass(frozen=True, slots=True)
+class PlaybookSchedule:
+    """A recurring run written in the playbook itself: ``every`` (``1w``) or ``cron``
+    (``0 9 * * MON``), read in ``timezone`` — or, when that is empty, in the time zone of the
+    person who imports the playbook, as ``/playbook schedule`` reads a schedule in its setter's."""
+
+    every: str = ""
+    cron: str = ""
+    timezone: str = ""
+
+    @property
+    def written_as(self) -> str:
+        """Which of the two ways it is written in: ``every`` or ``cron`` (``""`` for neither or both)."""
+        every, cron = bool(self.every.strip()), bool(self.cron.strip())
+        return "" if every == cron else "every" if every else "cron"
+
+    def recurrence(self, zone: ZoneInfo, now: datetime) -> Recurrence:
+        """The recurrence, as ``/playbook schedule every …|cron "…"`` reads it; a
+        :class:`ScheduleError` when it is unreadable, or gives both ways or neither."""
+        every, cron = self.every.strip(), self.cron.strip()
+        if every and cron:
+            raise ScheduleError("Give `every` or `cron`, not both.")
+        if not (every or cron):
+            raise ScheduleError('Say how often: `every` (e.g. 1w) or `cron` (e.g. "0 9 * * MON").')
+        return parse_recurrence(["every", every] if every else ["cron", cron], zone, now)

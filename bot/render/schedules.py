@@ -40,14 +40,23 @@ def schedule_set(schedule: RunSchedule, title: str, trigger: str) -> str:
 
 def schedule_line(schedule: RunSchedule, title: str, names: Mapping[str, str]) -> str:
     """One schedule in the list."""
-    state = f"next {local_time(schedule.next_run_at, schedule.timezone)}" if schedule.enabled else "stopped"
+    state = f"next {_next_time(schedule)}" if schedule.enabled else "stopped"
     line = (
         f"- `{schedule.id}` {_title(title)} — `{schedule.spec}` ({schedule.timezone}), {state}, "
-        f"set by {mention(schedule.owner_id, names)}"
+        f"{_origin(schedule, names)}"
     )
     if schedule.last_error:
         line += f"\n  last time no run started: {truncate(schedule.last_error, ERROR_LIMIT)}"
     return line
+
+
+def _next_time(schedule: RunSchedule) -> str:
+    return local_time(schedule.next_run_at, schedule.timezone)
+
+
+def _origin(schedule: RunSchedule, names: Mapping[str, str]) -> str:
+    owner = mention(schedule.owner_id, names)
+    return f"from the playbook file, imported by {owner}" if schedule.from_file else f"set by {owner}"
 
 
 def schedules_list(entries: Sequence[tuple[RunSchedule, str]], names: Mapping[str, str], trigger: str) -> str:
@@ -64,4 +73,38 @@ def schedules_list(entries: Sequence[tuple[RunSchedule, str]], names: Mapping[st
 
 def schedule_removed(schedule: RunSchedule, title: str) -> str:
     """The confirmation after ``/playbook unschedule``."""
-    return f"Removed the schedule `{schedule.id}` of {_title(title)}; no more runs will start from it."
+    removed = f"Removed the schedule `{schedule.id}` of {_title(title)}; no more runs will start from it."
+    if schedule.from_file:
+        removed += (
+            " It came from the playbook file, so importing the file again brings it back: "
+            "take it out of the file's `schedules` to stop it for good."
+        )
+    return removed
+
+
+def playbook_schedules(schedules: Sequence[RunSchedule], names: Mapping[str, str], trigger: str) -> str:
+    """The schedules part of ``/playbook show``: each of the playbook's schedules, or how to set one."""
+    if not schedules:
+        return (
+            "**Schedules:** none. List them under `schedules` in the playbook file, "
+            f"or use `/{trigger} schedule NAME every 1w`."
+        )
+    lines = ["**Schedules**"]
+    for schedule in schedules:
+        state = f"next {_next_time(schedule)}" if schedule.enabled else "stopped"
+        lines.append(
+            f"- `{schedule.spec}` ({schedule.timezone}), {state}, {_origin(schedule, names)} "
+            f"— id `{schedule.id}`"
+        )
+    return "\n".join(lines)
+
+
+def imported_schedules(schedules: Sequence[RunSchedule]) -> str:
+    """What an import says about the file's schedules (``""`` when it has none)."""
+    if not schedules:
+        return ""
+    listed = "; ".join(
+        f"`{schedule.spec}` ({schedule.timezone}), next {_next_time(schedule)}" for schedule in schedules
+    )
+    runs = "Runs are" if len(schedules) > 1 else "A run is"
+    return f"{runs} scheduled from the file, owned by you: {listed}."

@@ -23,8 +23,10 @@ from bot.playbook_format import (
     import_playbook,
     parse_document,
 )
+from bot.services.schedule_store import replace_file_schedules
 from storage.errors import StorageError
 from storage.repositories.playbooks import PlaybookRepository
+from storage.repositories.schedules import RunSchedule
 from storage.repositories.settings import SettingsRepository
 
 if TYPE_CHECKING:
@@ -86,11 +88,13 @@ class AlreadyImportedError(DomainError):
 
 @dataclass(frozen=True, slots=True)
 class ImportOutcome:
-    """A stored imported playbook, what the import ignored, and whether it replaced one."""
+    """A stored imported playbook, what the import ignored, whether it replaced one, and the run
+    schedules its file defines (owned by the importer)."""
 
     playbook: Playbook
     warnings: tuple[str, ...] = ()
     replaced: bool = False
+    schedules: tuple[RunSchedule, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,8 +134,11 @@ async def import_document(
     All or nothing: the document is parsed and checked in full before anything is stored. A
     playbook of the team with the same title is replaced when the person may edit it (one of its
     admins, or a system admin), keeping its id, visibility, members and the server-specific
-    settings an export leaves out; otherwise the import is refused. With ``handled_key`` the key
-    is marked handled (:meth:`SettingsRepository.mark_handled`) in the same transaction, so a
+    settings an export leaves out; otherwise the import is refused. The file's ``schedules``
+    become run schedules of the playbook owned by the person (read in their time zone unless a
+    schedule names one), replacing those an earlier import of the file set; schedules set with
+    ``/playbook schedule`` stay. With ``handled_key`` the key is marked handled
+    (:meth:`SettingsRepository.mark_handled`). All of it happens in one transaction, so a
     repeated request imports once and a failed one can be retried.
 
     Raises:
@@ -148,6 +155,8 @@ async def import_document(
     if not (roles.is_team_member or roles.is_system_admin):
         raise NotOnTeamError()
     imported = result.playbook
+    # The person's time zone reads the file's schedules that name none, as /playbook schedule does.
+    owner_timezone = (await services.people.user(user_id)).timezone if imported.schedules else ""
     try:
         async with services.transaction() as session:
             if handled_key is not None and not await SettingsRepository(session).mark_handled(handled_key):
@@ -156,7 +165,6 @@ async def import_document(
             existing = await playbooks.get_by_title(team_id, imported.title)
             if existing is None:
                 stored = await playbooks.add(imported)
-                outcome = ImportOutcome(stored, result.warnings, replaced=False)
             else:
                 if not can_edit(
                     existing,
@@ -165,9 +173,12 @@ async def import_document(
                     is_system_admin=roles.is_system_admin,
                 ):
                     raise _refuse_replacement(existing, user_id, roles)
-                replacement = _replacement(existing, imported)
-                await playbooks.update(replacement)
-                outcome = ImportOutcome(replacement, result.warnings, replaced=True)
+                stored = _replacement(existing, imported)
+                await playbooks.update(stored)
+            schedules = await replace_file_schedules(
+                session, stored, owner_id=user_id, owner_timezone=owner_timezone, now=services.clock()
+            )
+            outcome = ImportOutcome(stored, result.warnings, existing is not None, schedules)
     except StorageError as error:
         raise PlaybookConflictError(error.message) from error
     services.playbook_edits += 1  # committed: caches of playbooks refresh on their next use

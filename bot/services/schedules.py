@@ -31,24 +31,21 @@ from bot.domain.schedules import (
     parse_spec,
     time_zone,
 )
-from bot.services.jobs import Job, cancel_job, schedule_job
+from bot.services.jobs import Job
 from bot.services.playbooks import find_playbook
 from bot.services.run_start import RunSetupIncompleteError, start_run
+from bot.services.schedule_store import JOB_KIND as JOB_KIND  # the job's kind and keys, re-exported
+from bot.services.schedule_store import add_schedule, delete_schedule, zone_or_utc
+from bot.services.schedule_store import job_key as job_key
 from storage.repositories.playbooks import PlaybookRepository, new_id
-from storage.repositories.schedules import RunSchedule, ScheduleRepository
+from storage.repositories.schedules import COMMAND, RunSchedule, ScheduleRepository
 from storage.repositories.settings import SettingsRepository
 
 from .context import Services
 
 log = logging.getLogger(__name__)
 
-JOB_KIND = "schedule"
 _KEYWORDS = ("every", "cron")
-
-
-def job_key(schedule_id: str) -> str:
-    """The scheduler key of a schedule's job."""
-    return f"{JOB_KIND}:{schedule_id}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,11 +98,7 @@ async def create_schedule(
         raise ScheduleError(
             f"You may not run the playbook “{playbook.title[:100]}”, so you can't schedule it."
         )
-    zone_name = (await people.user(user_id)).timezone or "UTC"
-    try:
-        zone = time_zone(zone_name)
-    except ScheduleError:
-        zone_name, zone = "UTC", ZoneInfo("UTC")
+    zone_name, zone = zone_or_utc((await people.user(user_id)).timezone)
     now = services.clock()
     recurrence = parse_recurrence(recurrence_words, zone, now)
     schedule = RunSchedule(
@@ -118,18 +111,12 @@ async def create_schedule(
         next_run_at=recurrence.next_after(now, zone),
         enabled=True,
         created_at=now,
+        source=COMMAND,
     )
     async with services.transaction() as session:
-        await ScheduleRepository(session).add(schedule)
-        await _plan(session, schedule.id, schedule.next_run_at)
+        await add_schedule(session, schedule)
     log.info("schedule %s of playbook %s set: %s", schedule.id, playbook.id, schedule.spec)
     return ScheduledPlaybook(schedule, playbook.title)
-
-
-async def _plan(session: AsyncSession, schedule_id: str, due_at: datetime) -> None:
-    await schedule_job(
-        session, kind=JOB_KIND, key=job_key(schedule_id), due_at=due_at, payload={"schedule_id": schedule_id}
-    )
 
 
 async def list_schedules(services: Services, user_id: str, team_id: str) -> list[ScheduledPlaybook]:
@@ -175,8 +162,7 @@ async def remove_schedule(
                 "Only the person who set this schedule or the playbook's admins can remove it."
             )
     async with services.transaction() as session:
-        await ScheduleRepository(session).delete(schedule.id)
-        await cancel_job(session, job_key(schedule.id))
+        await delete_schedule(session, schedule.id)
     log.info("schedule %s removed by %s", schedule.id, user_id)
     return ScheduledPlaybook(schedule, "" if record is None else record.title)
 

@@ -1,4 +1,4 @@
-"""Recurring run schedules: stored per team, each with its next time and last run."""
+"""Recurring run schedules: stored per team, each with its next time, last run and source."""
 
 from __future__ import annotations
 
@@ -12,11 +12,16 @@ from storage.models import HandledEventRow
 from storage.models_webhooks import RunScheduleRow
 
 MAX_ERROR_LENGTH = 500
+COMMAND = "command"
+"""The source of a schedule set with ``/playbook schedule``."""
+FILE = "file"
+"""The source of a schedule written in the playbook's file, replaced when the file is imported again."""
 
 
 @dataclass(frozen=True, slots=True)
 class RunSchedule:
-    """A playbook started as ``owner_id`` whenever ``spec`` fires (read in ``timezone``)."""
+    """A playbook started as ``owner_id`` whenever ``spec`` fires (read in ``timezone``);
+    ``source`` is :data:`COMMAND` or :data:`FILE`."""
 
     id: str
     playbook_id: str
@@ -29,6 +34,12 @@ class RunSchedule:
     created_at: datetime
     last_run_id: str | None = None
     last_error: str | None = None
+    source: str = COMMAND
+
+    @property
+    def from_file(self) -> bool:
+        """Whether the playbook's file defines this schedule (rather than ``/playbook schedule``)."""
+        return self.source == FILE
 
 
 class ScheduleRepository:
@@ -52,6 +63,7 @@ class ScheduleRepository:
                 created_at=schedule.created_at,
                 last_run_id=schedule.last_run_id,
                 last_error=schedule.last_error,
+                source=schedule.source,
             )
         )
         await self._session.flush()
@@ -66,6 +78,15 @@ class ScheduleRepository:
         statement = (
             select(RunScheduleRow)
             .where(RunScheduleRow.team_id == team_id)
+            .order_by(RunScheduleRow.next_run_at, RunScheduleRow.id)
+        )
+        return [_schedule(row) for row in (await self._session.execute(statement)).scalars()]
+
+    async def list_for_playbook(self, playbook_id: str) -> list[RunSchedule]:
+        """The playbook's schedules, soonest first."""
+        statement = (
+            select(RunScheduleRow)
+            .where(RunScheduleRow.playbook_id == playbook_id)
             .order_by(RunScheduleRow.next_run_at, RunScheduleRow.id)
         )
         return [_schedule(row) for row in (await self._session.execute(statement)).scalars()]
@@ -122,4 +143,5 @@ def _schedule(row: RunScheduleRow) -> RunSchedule:
         created_at=row.created_at,
         last_run_id=row.last_run_id,
         last_error=row.last_error,
+        source=row.source,
     )

@@ -30,6 +30,7 @@ from bot.domain.playbook import (
     WelcomeMessageSettings,
     validate_playbook,
 )
+from bot.domain.schedules import PlaybookSchedule
 from bot.playbook_format import (
     MAX_DOCUMENT_BYTES,
     DocumentFormat,
@@ -398,6 +399,102 @@ def test_metric_target_zero_is_kept() -> None:
     assert exported["metrics"] == [{"title": "m", "type": "metric_integer", "target": 0}]
 
 
+# Schedules (our key, not the plugin's) --------------------------------------------------------
+
+SCHEDULED_YAML = """\
+version: 1
+title: Weekly review
+checklists: []
+metrics: []
+schedules:
+  - every: 1w
+  - cron: 0 9 * * MON
+    timezone: Europe/Paris
+"""
+
+
+def test_schedules_are_read_from_a_yaml_document() -> None:
+    imported = import_doc(parse_document(SCHEDULED_YAML, "review.yaml"))
+    assert imported.schedules == (
+        PlaybookSchedule(every="1w"),
+        PlaybookSchedule(cron="0 9 * * MON", timezone="Europe/Paris"),
+    )
+
+
+def test_schedules_survive_a_yaml_round_trip_as_written() -> None:
+    imported = import_doc(parse_document(SCHEDULED_YAML, "review.yaml"))
+    assert dump_document(export_playbook(imported), "yaml") == SCHEDULED_YAML
+
+
+def test_schedules_survive_a_json_round_trip() -> None:
+    imported = import_doc(parse_document(SCHEDULED_YAML, "review.yaml"))
+    text = dump_document(export_playbook(imported), "json")
+    assert json.loads(text)["schedules"] == [
+        {"every": "1w"},
+        {"cron": "0 9 * * MON", "timezone": "Europe/Paris"},
+    ]
+    assert import_doc(parse_document(text, "json")) == imported
+
+
+def test_schedules_are_exported_only_when_there_are_some() -> None:
+    assert "schedules" not in export_playbook(Playbook("", "t", "T"))
+    empty = import_doc({"version": 1, "title": "T", "schedules": []})
+    assert empty.schedules == ()
+    assert "schedules" not in export_playbook(empty)
+    scheduled = Playbook("", "t", "T", schedules=(PlaybookSchedule(every="2w"),))
+    assert export_playbook(scheduled)["schedules"] == [{"every": "2w"}]
+
+
+@pytest.mark.parametrize(
+    ("schedules", "expected"),
+    [
+        ("every 1w", {"schedules": "must be a list, not text"}),
+        (
+            ["every 1w"],
+            {
+                "schedules[0]": 'must be a mapping of fields, such as {every: 1w} or {cron: "0 9 * * MON"}, '
+                "not text"
+            },
+        ),
+        ([{}], {"schedules[0]": 'Say how often: `every` (e.g. 1w) or `cron` (e.g. "0 9 * * MON").'}),
+        ([{"every": "1w", "cron": "0 9 * * *"}], {"schedules[0]": "Give `every` or `cron`, not both."}),
+        ([{"every": 7}], {"schedules[0].every": "must be a string, not a number"}),
+        (
+            [{"every": "1w"}, {"every": "5m"}],
+            {"schedules[1].every": "A schedule can start runs at most every 15 minutes."},
+        ),
+        (
+            [{"every": "1w"}, {"cron": "*/5 * * * *"}],
+            {"schedules[1].cron": "A schedule can start runs at most every 15 minutes."},
+        ),
+        (
+            [{"every": "1w", "timezone": "Mars/Olympus"}],
+            {"schedules[0].timezone": "“Mars/Olympus” is not a time zone I know."},
+        ),
+        (
+            [{"every": "1w"}, {"every": "7d"}],
+            {"schedules[1]": "repeats schedules[0]; each would start its own run"},
+        ),
+        (
+            [{"every": f"{days}d"} for days in range(1, 12)],
+            {"schedules": "must hold at most 10 schedules (it has 11)"},
+        ),
+    ],
+)
+def test_bad_schedules_are_each_reported_by_path(schedules: object, expected: dict[str, str]) -> None:
+    assert problems_of({"version": 1, "title": "T", "schedules": schedules}) == expected
+
+
+def test_unknown_keys_of_a_schedule_warn_by_path() -> None:
+    doc = {"version": 1, "title": "T", "schedules": [{"every": "1w", "at": "09:00"}]}
+    assert warnings_of(doc) == ("schedules[0].at: unknown field, ignored",)
+
+
+def test_a_playbook_checks_its_schedules() -> None:
+    with pytest.raises(DomainError, match=r"schedules\[0\]\.cron: “someday” is not a day of the week"):
+        Playbook.checked("", "t", "T", schedules=(PlaybookSchedule(cron="0 9 * * someday"),))
+
+
 # Documents as text ----------------------------------------------------------------------------
 
 
@@ -563,6 +660,18 @@ exportable_playbooks = st.builds(
     remove_channel_member_on_removed_participant=st.booleans(),
     auto_archive_channel=st.booleans(),
     owner_group_only_actions=st.booleans(),
+    schedules=st.lists(
+        st.sampled_from(
+            [
+                PlaybookSchedule(every="1w"),
+                PlaybookSchedule(every="1d12h", timezone="Asia/Tokyo"),
+                PlaybookSchedule(cron="0 9 * * MON", timezone="Europe/Paris"),
+                PlaybookSchedule(cron="30 17 1 * *"),
+            ]
+        ),
+        unique=True,
+        max_size=3,
+    ).map(tuple),
 )
 
 

@@ -7,7 +7,9 @@ settings say so (``allow_private_webhook_addresses``). Time moves with the fake 
 
 from __future__ import annotations
 
+import base64
 import json
+import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
@@ -17,6 +19,7 @@ from typing import Any
 import pytest
 from aiohttp import web
 from pydantic import SecretStr
+from sqlalchemy import select
 
 from bot.domain.playbook import WebhookSettings
 from bot.domain.webhooks import DELIVERY_HEADER, EVENT_HEADER, SIGNATURE_HEADER, verify_signature
@@ -24,6 +27,8 @@ from bot.playbook_document import parse_document
 from bot.playbook_format import import_playbook
 from bot.security import derive_key
 from mattermost_sim import Simulator
+from storage.models_jobs import ScheduledJobRow
+from storage.models_webhooks import WebhookDeliveryRow
 from storage.repositories.playbooks import PlaybookRepository
 
 from .conftest import Harness, running_harness
@@ -220,3 +225,49 @@ async def test_webhooks_outside_a_run_channel_says_how_to_use_it(harness: Harnes
     assert "has no run" in reply["text"]
     missing = await harness.command(harness.alice, "/playbook webhooks No such playbook")
     assert "can't find a playbook called “No such playbook”" in missing["text"]
+
+
+async def stored_texts(harness: Harness) -> list[str]:
+    """Every value the bot recorded about deliveries and their jobs, as text."""
+    assert harness.bot.services is not None
+    async with harness.bot.services.transaction() as session:
+        rows = [
+            *(await session.execute(select(WebhookDeliveryRow))).scalars(),
+            *(await session.execute(select(ScheduledJobRow))).scalars(),
+        ]
+    return [str(getattr(row, column.key)) for row in rows for column in row.__table__.columns]
+
+
+@pytest.mark.parametrize("failure", ["answered 500", "refused as loopback"])
+async def test_a_failed_delivery_logs_and_records_no_key_or_signature(
+    failure: str, sim: Simulator, tmp_path: Path, receiver: Receiver, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    refused = failure == "refused as loopback"
+    allowed: dict[str, Any] = {} if refused else {"allow_private_webhook_addresses": True}
+    database = f"sqlite+aiosqlite:///{tmp_path / 'bot.sqlite'}"
+    async with running_harness(sim, database, secret=SecretStr(SECRET), **allowed) as harness:
+        receiver.statuses = [500]
+        title = await seed_playbook(harness, receiver.url)
+        channel_id = await start_run(harness, title, "Pager storm")
+        await harness.tick()
+        reply = await harness.command(harness.alice, "/playbook webhooks", channel_id=channel_id)
+        recorded = await stored_texts(harness)
+
+    assert len(receiver.received) == (0 if refused else 1)
+    assert ("refused" if refused else "HTTP 500") in reply["text"]
+    assert ("refused: " if refused else "failed (attempt 1): HTTP 500") in caplog.text
+    assert recorded
+    secrets = {
+        SECRET,
+        KEY.hex(),
+        base64.b64encode(KEY).decode(),
+        base64.urlsafe_b64encode(KEY).decode().rstrip("="),
+    }
+    for received in receiver.received:
+        signature = received.headers[SIGNATURE_HEADER]
+        secrets |= {signature, signature.partition("v1=")[2]}
+    for value in secrets:
+        assert value not in caplog.text
+        assert value not in reply["text"]
+        assert not any(value in text for text in recorded)
