@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 from bot.mattermost.types import MMPost
+from bot.mattermost.types import event_post as post_of_event
 
 log = logging.getLogger(__name__)
 
@@ -42,15 +42,11 @@ class EventRouter:
 
 
 def event_post(event: Mapping[str, Any]) -> MMPost | None:
-    """The post carried by a ``posted``/``post_edited`` event (a JSON string), or None if malformed."""
-    data = event.get("data")
-    raw = data.get("post") if isinstance(data, Mapping) else None
-    if not isinstance(raw, str):
-        return None
-    try:
-        return MMPost.from_json(json.loads(raw))
-    except (ValueError, TypeError):
-        return None
+    """The post carried by a ``posted``/``post_edited`` event (a JSON string), or None if malformed.
+
+    Decoded once per event, however many handlers ask (the handlers share the read-only post).
+    """
+    return post_of_event(event)
 
 
 def event_data(event: Mapping[str, Any]) -> Mapping[str, Any]:

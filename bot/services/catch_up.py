@@ -20,7 +20,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 from bot.mattermost.errors import MattermostError
-from bot.mattermost.types import MMChannel, MMPost
+from bot.mattermost.types import MMChannel, MMPost, event_post
 from storage.repositories.listening import ListeningRepository
 
 from .context import Services
@@ -159,13 +159,4 @@ def _post_json(post: MMPost) -> dict[str, Any]:
 
 def _posted(event: Mapping[str, Any]) -> MMPost | None:
     """The post of a ``posted`` event, or ``None`` for any other event."""
-    if event.get("event") != "posted":
-        return None
-    data = event.get("data")
-    raw = data.get("post") if isinstance(data, Mapping) else None
-    if not isinstance(raw, str):
-        return None
-    try:
-        return MMPost.from_json(json.loads(raw))
-    except (ValueError, TypeError):
-        return None
+    return event_post(event) if event.get("event") == "posted" else None

@@ -23,7 +23,6 @@ from bot.mattermost.types import MMPost
 from bot.render.keywords import PromptedPlaybook, keyword_prompt, trigger_summary
 from storage.repositories.listening import ListeningRepository
 from storage.repositories.playbooks import PlaybookRepository
-from storage.repositories.runs import RunRepository
 
 from .context import Services
 
@@ -101,14 +100,15 @@ class KeywordIndex:
 
 def listened_text(post: MMPost) -> str:
     """The text keywords are looked for in: the message and its attachments' visible texts."""
-    parts = [post.message]
     attachments = post.props.get("attachments")
-    if isinstance(attachments, list):
-        for attachment in attachments:
-            if isinstance(attachment, dict):
-                parts.extend(
-                    value for key in ATTACHMENT_TEXT_FIELDS if isinstance(value := attachment.get(key), str)
-                )
+    if not isinstance(attachments, list) or not attachments:
+        return post.message  # most messages: nothing to join
+    parts = [post.message]
+    for attachment in attachments:
+        if isinstance(attachment, dict):
+            parts.extend(
+                value for key in ATTACHMENT_TEXT_FIELDS if isinstance(value := attachment.get(key), str)
+            )
     return "\n".join(part for part in parts if part)
 
 
@@ -136,13 +136,10 @@ async def prompt_for_keywords(
         return False
     root_id = post.root_id or post.id
     async with services.transaction() as session:
-        listening = ListeningRepository(session)
-        if not (await listening.channel_settings(post.channel_id)).keyword_prompts:
-            return False
-        if await listening.is_thread_ignored(post.channel_id, root_id):
-            return False
-        run = await RunRepository(session).get_by_channel(post.channel_id)
-    suggested = await _suggestions(services, hits, post.user_id, run.playbook_id if run else "")
+        thread = await ListeningRepository(session).thread_prompt_state(post.channel_id, root_id)
+    if not thread.keyword_prompts or thread.ignored:
+        return False
+    suggested = await _suggestions(services, hits, post.user_id, thread.run_playbook_id)
     if not suggested:
         return False
     permalink = f"/{await index.team_name(services, team_id)}/pl/{post.id}"

@@ -6,11 +6,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import cast
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import Table, bindparam, delete, exists, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import PlaybookRow, TimelineEventRow
+from storage.models import PlaybookRow, RunRow, TimelineEventRow
 from storage.models_listening import CatchUpMarkRow, ChannelSettingsRow, IgnoredThreadRow, KeywordPromptRow
 from storage.repositories._sql import insert, utc_now
 
@@ -23,6 +24,16 @@ class ChannelSettings:
 
     keyword_prompts: bool = True
     welcome_message: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class ThreadPromptState:
+    """What decides whether a thread may get a keyword prompt: the channel's switch, whether the
+    thread is ignored, and the playbook of the channel's run (``""`` when it has none)."""
+
+    keyword_prompts: bool
+    ignored: bool
+    run_playbook_id: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,11 +78,8 @@ class ListeningRepository:
 
     async def set_prompt_post(self, channel_id: str, root_id: str, prompt_post_id: str) -> None:
         """Remember the posted prompt of a thread."""
-        await self._session.execute(
-            update(KeywordPromptRow)
-            .where(KeywordPromptRow.channel_id == channel_id, KeywordPromptRow.root_id == root_id)
-            .values(prompt_post_id=prompt_post_id)
-        )
+        parameters = {"in_channel": channel_id, "in_thread": root_id, "prompt_post": prompt_post_id}
+        await self._session.execute(_SET_PROMPT_POST, parameters)
 
     async def prompt(self, channel_id: str, root_id: str) -> KeywordPrompt | None:
         """The thread's prompt, or ``None``."""
@@ -79,6 +87,19 @@ class ListeningRepository:
         if row is None:
             return None
         return KeywordPrompt(row.channel_id, row.root_id, row.post_id, row.summary, row.prompt_post_id)
+
+    async def thread_prompt_state(self, channel_id: str, root_id: str) -> ThreadPromptState:
+        """The channel's switch, the thread's ignored mark and the channel's run, in one query
+        (a prompt is decided on each message with a keyword)."""
+        parameters = {"channel_id": channel_id, "root_id": root_id}
+        keyword_prompts, ignored, run_playbook_id = (
+            await self._session.execute(_THREAD_PROMPT_STATE, parameters)
+        ).one()
+        return ThreadPromptState(
+            keyword_prompts=True if keyword_prompts is None else bool(keyword_prompts),
+            ignored=bool(ignored),
+            run_playbook_id=run_playbook_id or "",
+        )
 
     # Ignored threads -----------------------------------------------------------------------------
 
@@ -154,3 +175,25 @@ class ListeningRepository:
         """Delete the timeline event recorded with ``dedup_key``; ``False`` if there was none."""
         statement = delete(TimelineEventRow).where(TimelineEventRow.dedup_key == dedup_key)
         return (await self._session.execute(statement.returning(TimelineEventRow.id))).first() is not None
+
+
+# Built once: a prompt is decided on every message with a keyword, and a prebuilt statement keeps
+# its compiled form cached.
+_THREAD_PROMPT_STATE = select(
+    select(ChannelSettingsRow.keyword_prompts)
+    .where(ChannelSettingsRow.channel_id == bindparam("channel_id"))
+    .scalar_subquery(),
+    exists()
+    .where(
+        IgnoredThreadRow.channel_id == bindparam("channel_id"),
+        IgnoredThreadRow.root_id == bindparam("root_id"),
+    )
+    .label("ignored"),
+    select(RunRow.playbook_id).where(RunRow.channel_id == bindparam("channel_id")).scalar_subquery(),
+)
+_PROMPTS = cast(Table, KeywordPromptRow.__table__)
+_SET_PROMPT_POST = (
+    update(_PROMPTS)
+    .where(_PROMPTS.c.channel_id == bindparam("in_channel"), _PROMPTS.c.root_id == bindparam("in_thread"))
+    .values(prompt_post_id=bindparam("prompt_post"))
+)

@@ -7,7 +7,7 @@ import asyncio
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.domain.playbook import Playbook
-from storage.repositories.listening import ChannelSettings, ListeningRepository
+from storage.repositories.listening import ChannelSettings, ListeningRepository, ThreadPromptState
 from storage.repositories.playbooks import PlaybookRepository
 
 CHANNEL, ROOT, POST, OTHER = "c" * 26, "r" * 26, "p" * 26, "o" * 26
@@ -51,6 +51,21 @@ async def test_ignored_threads_and_channel_settings_are_kept(
         assert await listening.is_thread_ignored(CHANNEL, ROOT)
         assert not await listening.is_thread_ignored(CHANNEL, POST)
         assert await listening.channel_settings(CHANNEL) == ChannelSettings(False, False)
+
+
+async def test_a_threads_prompt_state_combines_the_switch_and_the_ignored_mark(
+    session_factory: async_sessionmaker[AsyncSession],
+) -> None:
+    async with session_factory.begin() as session:
+        listening = ListeningRepository(session)
+        assert await listening.thread_prompt_state(CHANNEL, ROOT) == ThreadPromptState(True, False, "")
+        await listening.ignore_thread(CHANNEL, ROOT, POST)
+        await listening.save_channel_settings(CHANNEL, ChannelSettings(False, True), POST)
+    async with session_factory() as session:
+        listening = ListeningRepository(session)
+        assert await listening.thread_prompt_state(CHANNEL, ROOT) == ThreadPromptState(False, True, "")
+        assert await listening.thread_prompt_state(CHANNEL, POST) == ThreadPromptState(False, False, "")
+        assert await listening.thread_prompt_state(OTHER, ROOT) == ThreadPromptState(True, False, "")
 
 
 async def test_the_catch_up_mark_only_moves_forward(
