@@ -19,7 +19,7 @@ from bot.render.run_replies import NOT_IN_RUN_CHANNEL
 from bot.render.runs import info_text, timeline_text, truncate, welcome_message
 from bot.services.channel_settings import welcome_enabled
 from bot.services.context import Services
-from bot.services.run_posts import missing_posts, people_of, publish_run_posts
+from bot.services.run_posts import people_of, posts_missing, publish_run_posts
 from bot.services.run_start import (
     default_summary,
     run_name_for,
@@ -67,10 +67,18 @@ def register(routers: Routers) -> None:
 
 async def runnable_playbooks(services: Services, user_id: str, team_id: str) -> list[Playbook]:
     """The team's playbooks the user may run, by title."""
-    is_admin = await services.people.is_system_admin(user_id)
     async with services.transaction() as session:
-        visible = await PlaybookRepository(session).list_visible(user_id, [team_id], is_system_admin=is_admin)
-    return [p for p in visible if can_run(p, user_id, is_team_member=True, is_system_admin=is_admin)]
+        every = await PlaybookRepository(session).list_for_team([team_id])
+    if all(p.public for p in every):
+        # Every team member may run a public playbook, so the person's roles change nothing here
+        # and asking Mattermost for them would only lengthen the way to a run's first post.
+        return every
+    is_admin = await services.people.is_system_admin(user_id)
+    if is_admin:
+        return every
+    async with services.transaction() as session:
+        visible = await PlaybookRepository(session).list_visible(user_id, [team_id])
+    return [p for p in visible if can_run(p, user_id, is_team_member=True, is_system_admin=False)]
 
 
 def default_run_name(playbook: Playbook) -> str:
@@ -117,6 +125,7 @@ async def run_command(call: CommandCall) -> Reply:
                 name=name,
                 summary=None,
                 trigger_channel_id=channel_id,
+                on_team=True,  # Mattermost runs a team's command only for its members (or admins)
             )
         )
 
@@ -229,8 +238,10 @@ async def start_and_describe(
     name: str,
     summary: str | None,
     trigger_channel_id: str,
+    on_team: bool = False,
 ) -> str:
-    """Start a run and say how it went, in words for the person who started it."""
+    """Start a run and say how it went, in words for the person who started it (``on_team``: see
+    :func:`~bot.services.run_start.start_run`)."""
     try:
         run = await start_run(
             services,
@@ -240,6 +251,7 @@ async def start_and_describe(
             name=name,
             summary=summary,
             trigger_channel_id=trigger_channel_id,
+            on_team=on_team,
         )
         channel = await services.gateway.channel(run.channel_id)
     except DomainError as error:
@@ -253,28 +265,30 @@ async def start_and_describe(
 # /playbook info and timeline ----------------------------------------------------------------------
 
 
-async def _channel_run(call: CommandCall) -> Run | Reply:
-    """The run of the command's channel, if the person may see it; else the reply to give."""
+async def _channel_run(call: CommandCall, *, check_posts: bool = False) -> tuple[Run, bool] | Reply:
+    """The run of the command's channel, if the person may see it, and (with ``check_posts``)
+    whether some of its posts are missing; else the reply to give."""
     services: Services = call.services
     async with services.transaction() as session:
         run = await RunRepository(session).get_by_channel(call.channel_id)
+        incomplete = check_posts and run is not None and await posts_missing(session, run)
     if run is None:
         return Reply(NOT_IN_RUN_CHANNEL)
     if call.user_id not in run.participant_ids and not await services.people.is_system_admin(call.user_id):
         channel = await services.gateway.channel(run.channel_id)
         if channel.type == "P":
             return Reply("Only the participants of this run can see it.")
-    return run
+    return run, incomplete
 
 
 async def info_command(call: CommandCall) -> Reply:
     """``/playbook info``: the run at a glance; completes the run's posts if some are missing."""
     services: Services = call.services
-    found = await _channel_run(call)
+    found = await _channel_run(call, check_posts=True)
     if isinstance(found, Reply):
         return found
-    run = found
-    if await missing_posts(services, run):
+    run, incomplete = found
+    if incomplete:
         call.later(lambda: _complete_posts(services, run))
     names = await services.people.usernames(people_of(run))
     return Reply(info_text(run, names, services.clock()))
@@ -300,7 +314,7 @@ async def timeline_command(call: CommandCall) -> Reply:
     if isinstance(found, Reply):
         return found
     async with services.transaction() as session:
-        events = await RunRepository(session).timeline(found.id)
+        events = await RunRepository(session).timeline(found[0].id)
     names = await services.people.usernames(_people_in(events))
     return Reply(timeline_text(events, names))
 

@@ -36,7 +36,7 @@ from storage.repositories.runs import RunRepository
 from storage.repositories.settings import SettingsRepository
 
 from .context import Services
-from .run_posts import publish_run_posts
+from .run_posts import people_of, publish_run_posts
 
 log = logging.getLogger(__name__)
 
@@ -90,15 +90,19 @@ async def start_run(
     name: str,
     summary: str | None,
     trigger_channel_id: str,
+    on_team: bool = False,
 ) -> Run:
     """Start a run of ``playbook`` for ``user_id``; ``summary`` ``None`` means the playbook's.
+
+    ``on_team``: Mattermost vouched that the person is on the team (they ran a command there), so
+    their membership needs no look-up, nor their roles when the playbook lets members run it.
 
     Raises :class:`RunStartError` (or another :class:`DomainError`) with a message for the person:
     :class:`RunSetupIncompleteError` when the run exists but some of its posts could not be made.
     """
     # The look-ups only read, so they go out together even though a refusal makes two of them moot.
     _, owner_id, invited = await asyncio.gather(
-        _check_may_run(services, playbook, user_id, team_id),
+        _check_may_run(services, playbook, user_id, team_id, on_team=on_team),
         _owner_for(services, playbook, user_id, team_id),
         _invited(services, playbook, team_id),
     )
@@ -128,7 +132,10 @@ async def start_run(
             playbook.checklists, now, new_id, owner_id=owner_id, reporter_id=user_id
         ),
     )
-    channel = await _run_channel(services, playbook, draft, team_id)
+    # The posts name the run's people: their look-up rides along with the channel's creation.
+    channel, _ = await asyncio.gather(
+        _run_channel(services, playbook, draft, team_id), _prefetch_people(services, draft)
+    )
     change = begin_run(replace(draft, channel_id=channel.id), at=now)
     run = change.run
     members = [services.bot.id, *dict.fromkeys((owner_id, user_id, *invited))]
@@ -177,9 +184,13 @@ def started_message(run: Run, channel_name: str) -> str:
     return f"Started **{truncate(run.name, 200)}**{ident} in ~{channel_name}."
 
 
-async def _check_may_run(services: Services, playbook: Playbook, user_id: str, team_id: str) -> None:
+async def _check_may_run(
+    services: Services, playbook: Playbook, user_id: str, team_id: str, *, on_team: bool
+) -> None:
     if playbook.team_id != team_id:
         raise RunStartError("That playbook belongs to another team; run it from that team.")
+    if on_team and can_run(playbook, user_id, is_team_member=True, is_system_admin=False):
+        return  # being a system admin could only allow more
     people = services.people
     is_team_member, is_system_admin = await asyncio.gather(
         people.is_team_member(team_id, user_id), people.is_system_admin(user_id)
@@ -187,6 +198,15 @@ async def _check_may_run(services: Services, playbook: Playbook, user_id: str, t
     allowed = can_run(playbook, user_id, is_team_member=is_team_member, is_system_admin=is_system_admin)
     if not allowed:
         raise RunStartError(f"You may not run the playbook “{truncate(playbook.title, 100)}”.")
+
+
+async def _prefetch_people(services: Services, draft: Run) -> None:
+    """Warm the cache of the people the run's posts name; a failure is left to the posts' own
+    look-up, which reports it where the run's set-up is known to be incomplete."""
+    try:
+        await services.people.users(people_of(draft))
+    except MattermostError as error:
+        log.info("looking up the people of run %s ahead of its posts failed: %s", draft.id, error)
 
 
 async def _owner_for(services: Services, playbook: Playbook, starter_id: str, team_id: str) -> str:
