@@ -11,14 +11,17 @@ the next request as soon as the last is answered, for the answers per second. Ba
 in the same run with the same people and bodies: a hello-world aiohttp handler.
 
 The people run in a separate process (see :mod:`bench.load`); the bot and the simulator share this one.
-Run: ``python -m bench.answering`` (``--quick`` for a smoke run).
+Run: ``python -m bench.answering`` (``--quick`` for a smoke run; ``--database postgres`` to serve
+from PostgreSQL at ``PLAYBOOKS_BENCH_POSTGRES_URL``, in a scratch database dropped afterwards).
 """
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import json
 import random
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
@@ -29,11 +32,11 @@ from mattermost_sim.client import Person
 from mattermost_sim.ids import new_id
 from mattermost_sim.models import Channel, Post, User
 
+from .insights import postgres_database
 from .load import LoadResult, Request, drive_elsewhere
 from .world import (
     World,
     free_port,
-    options,
     percentile,
     playbook_document,
     quiet_logs,
@@ -148,9 +151,12 @@ async def measure_phases(plans: list[list[Request]], seconds: float) -> Phases:
     return Phases(paced, saturated)
 
 
-async def measure_bot(seconds: float, people: int) -> tuple[Phases, list[list[Request]]]:
-    """The people against the bot; also their requests, for the baseline."""
-    async with running_world() as world:
+async def measure_bot(
+    seconds: float, people: int, database_url: str | None = None
+) -> tuple[Phases, list[list[Request]]]:
+    """The people against the bot (on SQLite unless ``database_url``); also their requests, for the
+    baseline."""
+    async with running_world(database_url) as world:
         plans = await set_up(world, people)
         phases = await measure_phases(plans, seconds)
         await world.settle()
@@ -189,14 +195,31 @@ def describe(name: str, result: LoadResult) -> str:
     )
 
 
-async def main(quick: bool) -> None:
+async def main(quick: bool, database: str = "sqlite") -> None:
     """Measure the bot, then the baseline, and print the figures."""
     quiet_logs()
     seconds = 3.0 if quick else 20.0
-    ours, plans = await measure_bot(seconds, PEOPLE)
+    if database == "postgres":
+        scratch = await postgres_database("bench_answering")
+        if isinstance(scratch, str):
+            print(f"{scratch}; not measured")
+            print(
+                ratio_line(
+                    0.0, "ours/baseline answers per second; PostgreSQL unavailable", f">= {GOAL_RATIO}"
+                )
+            )
+            return
+        url, drop = scratch
+        try:
+            ours, plans = await measure_bot(seconds, PEOPLE, url)
+        finally:
+            await drop()
+    else:
+        ours, plans = await measure_bot(seconds, PEOPLE)
     baseline = await measure_baseline(seconds, plans)
     print(
-        f"{PEOPLE} people, each alternating /playbook info and a checklist click; {seconds:.0f} s per phase"
+        f"{PEOPLE} people, each alternating /playbook info and a checklist click; {seconds:.0f} s per phase; "
+        f"{'PostgreSQL' if database == 'postgres' else 'SQLite'}"
     )
     print(describe(f"ours, paced ({THINK_SECONDS:.0f} s between requests)", ours.paced))
     print(describe("ours, saturated", ours.saturated))
@@ -209,5 +232,15 @@ async def main(quick: bool) -> None:
     print(ratio_line(ratio, "ours/baseline answers per second", f">= {GOAL_RATIO}"))
 
 
+def arguments(argv: Sequence[str] | None = None) -> argparse.Namespace:
+    """``--quick``, and ``--database sqlite|postgres`` (PostgreSQL at ``PLAYBOOKS_BENCH_POSTGRES_URL``,
+    in a scratch database dropped afterwards)."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="a short smoke run (about 10 s)")
+    parser.add_argument("--database", choices=("sqlite", "postgres"), default="sqlite")
+    return parser.parse_args(argv)
+
+
 if __name__ == "__main__":
-    asyncio.run(main(options(__doc__ or "").quick))
+    chosen = arguments()
+    asyncio.run(main(chosen.quick, chosen.database))

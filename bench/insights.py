@@ -112,11 +112,13 @@ async def measure(database_url: str | None, count: int) -> tuple[float, float, f
         )
 
 
-async def postgres_database() -> tuple[str, Callable[[], Awaitable[None]]] | str:
+async def postgres_database(
+    prefix: str = "bench_insights",
+) -> tuple[str, Callable[[], Awaitable[None]]] | str:
     """A scratch database's URL and how to drop it, or why PostgreSQL is not available."""
     url = make_url(POSTGRES_URL)
     dsn = url.set(drivername="postgresql").render_as_string(hide_password=False)
-    name = f"bench_insights_{uuid.uuid4().hex[:8]}"
+    name = f"{prefix}_{uuid.uuid4().hex[:8]}"
     try:
         admin = await asyncio.wait_for(asyncpg.connect(dsn), timeout=5)
     except (OSError, asyncpg.PostgresError, TimeoutError) as error:

@@ -19,7 +19,10 @@ from typing import Any
 from sqlalchemy import event
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.orm import Session
 from sqlalchemy.pool import ConnectionPoolEntry
+
+from storage.run_cache import CACHE_KEY, RunCache, note_connected
 
 SQLITE_BUSY_TIMEOUT_MS = 5_000
 """How long a SQLite writer waits for another writer's lock before giving up."""
@@ -80,9 +83,19 @@ def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     """Sessions bound to ``engine``.
 
     Objects stay usable after commit (``expire_on_commit=False``): repositories hand out domain
-    objects, never live rows, so there is nothing to refresh.
+    objects, never live rows, so there is nothing to refresh. The factory's sessions share one
+    :class:`~storage.run_cache.RunCache` of this database's runs.
     """
-    return async_sessionmaker(engine, expire_on_commit=False)
+    return async_sessionmaker(
+        engine, expire_on_commit=False, sync_session_class=ServiceSession, info={CACHE_KEY: RunCache()}
+    )
+
+
+class ServiceSession(Session):
+    """The service's sessions, which note when they first take a connection (for the run cache)."""
+
+
+event.listen(ServiceSession, "after_begin", note_connected)
 
 
 def _set_sqlite_pragmas(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:

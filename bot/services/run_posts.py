@@ -21,6 +21,8 @@ import logging
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from bot.domain.playbook import Playbook
 from bot.domain.run import Run, RunStatus, find_checklist
 from bot.mattermost.errors import MattermostError
@@ -93,8 +95,10 @@ async def render_checklist_update(services: Services, run: Run, checklist_id: st
 
     Raises :class:`~bot.domain.run.NoSuchChecklistError` if the run has no such checklist.
     """
-    checklist_no, _ = find_checklist(run, checklist_id)
-    names = await names_for(services, people_of(run))
+    checklist_no, checklist = find_checklist(run, checklist_id)
+    # A checklist post names only its tasks' assignees and checkers, not every participant.
+    named = {i for item in checklist.items for i in (item.assignee_id, item.state_modified_by) if i}
+    names = await names_for(services, named)
     return checklist_post(run, checklist_no, names, services.clock(), services.signer, services.action_url)
 
 
@@ -173,9 +177,13 @@ async def _put_in_order(
 async def missing_posts(services: Services, run: Run) -> bool:
     """Whether the overview or a checklist post of the run was never created."""
     async with services.transaction() as session:
-        posts = await RunRepository(session).posts(run.id)
+        return await posts_missing(session, run)
+
+
+async def posts_missing(session: AsyncSession, run: Run) -> bool:
+    """:func:`missing_posts` in the caller's transaction."""
     kinds = [OVERVIEW, *(checklist_kind(c.id) for c in run.checklists)]
-    return any(kind not in posts for kind in kinds)
+    return not await RunRepository(session).has_posts(run.id, kinds)
 
 
 async def refresh_overview(services: Services, run: Run) -> bool:

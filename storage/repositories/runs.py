@@ -13,13 +13,13 @@ from __future__ import annotations
 
 import builtins
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, delete, select, update
+from sqlalchemy import ColumnElement, Select, bindparam, delete, select, update
 from sqlalchemy import insert as bulk_insert
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from bot.domain.run import Run, RunItem, RunStatus
 from bot.domain.timeline import TimelineEvent
@@ -44,6 +44,7 @@ from storage.models import (
     TimelineEventRow,
 )
 from storage.repositories._sql import insert
+from storage.run_cache import Head, holds_connection, note_written, session_cache
 
 _ITEM_PLACE = ("run_id", "id", "checklist_id", "position")
 
@@ -74,6 +75,7 @@ class RunRepository:
             DuplicateError: the channel already has a run, the playbook already has a run with
                 this number, or the id is taken. The transaction stays usable.
         """
+        note_written(self._session, run.id)
         rows = run_to_rows(run)
         statement = insert(self._session, RunRow).values(rows.run).on_conflict_do_nothing()
         inserted = await self._session.execute(statement.returning(RunRow.id))
@@ -83,13 +85,11 @@ class RunRepository:
 
     async def get(self, run_id: str) -> Run | None:
         """The run with this id, or ``None``."""
-        runs = await self._load(_runs().where(RunRow.id == run_id))
-        return runs[0] if runs else None
+        return await self._get_one("id", run_id, RunRow.id == run_id)
 
     async def get_by_channel(self, channel_id: str) -> Run | None:
         """The run whose channel this is, or ``None``."""
-        runs = await self._load(_runs().where(RunRow.channel_id == channel_id))
-        return runs[0] if runs else None
+        return await self._get_one("channel_id", channel_id, RunRow.channel_id == channel_id)
 
     async def list(
         self,
@@ -135,6 +135,7 @@ class RunRepository:
         """
         if item.revision <= expected_revision:
             raise ValueError(f"item revision {item.revision} must be above the expected {expected_revision}")
+        note_written(self._session, run_id)
         if not await self._lock_run(run_id):
             return False
         row = item_to_row(run_id, "", 0, item)
@@ -170,6 +171,7 @@ class RunRepository:
         expected = run.revision - 1 if expected_revision is None else expected_revision
         if run.revision <= expected:
             raise ValueError(f"run revision {run.revision} must be above the expected {expected}")
+        note_written(self._session, run.id)
         rows = run_to_rows(run)
         values = {name: value for name, value in rows.run.items() if name != "id"}
         statement = (
@@ -217,6 +219,7 @@ class RunRepository:
 
     async def set_post(self, run_id: str, kind: str, post_id: str) -> None:
         """Remember the post that shows ``kind`` (``overview``, ``checklist:<id>``…) for the run."""
+        note_written(self._session, run_id)
         statement = insert(self._session, RunPostRow).values(run_id=run_id, kind=kind, post_id=post_id)
         statement = statement.on_conflict_do_update(
             index_elements=["run_id", "kind"], set_={"post_id": post_id}
@@ -225,10 +228,54 @@ class RunRepository:
 
     async def posts(self, run_id: str) -> dict[str, str]:
         """The run's remembered posts: kind → post id."""
-        statement = select(RunPostRow.kind, RunPostRow.post_id).where(RunPostRow.run_id == run_id)
-        return {kind: post_id for kind, post_id in (await self._session.execute(statement)).all()}
+        result = await self._session.execute(_POSTS, {"run_id": run_id})
+        posts = {kind: post_id for kind, post_id in result.all()}
+        cache = session_cache(self._session)
+        if cache is not None:
+            cache.remember_posts(run_id, posts)
+        return posts
+
+    async def has_posts(self, run_id: str, kinds: Collection[str]) -> bool:
+        """Whether the run has a post of every kind in ``kinds`` (no query once all were seen)."""
+        cache = session_cache(self._session)
+        if cache is not None and cache.has_posts(run_id, kinds):
+            return True
+        return set(kinds) <= (await self.posts(run_id)).keys()
 
     # Internals -----------------------------------------------------------------------------------
+
+    async def _get_one(self, column: str, value: str, condition: ColumnElement[bool]) -> Run | None:
+        """One run, from the session's cache when the stored revision still matches it."""
+        cache = session_cache(self._session)
+        engine = self._session.bind
+        if cache is None or not isinstance(engine, AsyncEngine):
+            runs = await self._load(_runs().where(condition))
+            return runs[0] if runs else None
+
+        async def query() -> Head:
+            async with engine.connect() as connection:
+                row = (await connection.execute(_HEADS[column], {"key": value})).first()
+            return None if row is None else (row[0], row[1], row[2])
+
+        if holds_connection(self._session):
+            row = (await self._session.execute(_HEADS[column], {"key": value})).first()
+            found: Head = None if row is None else (row[0], row[1], row[2])
+        else:
+            found = await cache.head((column, value), query)
+        if found is None:
+            return None
+        run_id, revision, playbook_id = found
+        cached = cache.run(run_id, revision, playbook_id or "")
+        if cached is not None:
+            return cached
+        runs = await self._load(_runs().where(RunRow.id == run_id))
+        if not runs:
+            return None
+        # Rows read by separate statements agree when the revision did not move meanwhile.
+        again = (await self._session.execute(_HEAD_BY_ID, {"key": run_id})).first()
+        if again is not None and tuple(again) == (run_id, runs[0].revision, runs[0].playbook_id or None):
+            cache.remember(runs[0])
+        return runs[0]
 
     async def _lock_run(self, run_id: str) -> bool:
         """Take the run's row for this transaction (a no-op update); ``False`` if there is none."""
@@ -296,3 +343,11 @@ class RunRepository:
 
 def _runs() -> Select[Any]:
     return select(*RunRow.__table__.columns)
+
+
+# Built once: these run on every command and click, and a prebuilt statement skips the
+# construction and keeps its compiled form cached.
+_HEAD = select(RunRow.id, RunRow.revision, RunRow.playbook_id)
+_HEAD_BY_ID = _HEAD.where(RunRow.id == bindparam("key"))
+_HEADS = {"id": _HEAD_BY_ID, "channel_id": _HEAD.where(RunRow.channel_id == bindparam("key"))}
+_POSTS = select(RunPostRow.kind, RunPostRow.post_id).where(RunPostRow.run_id == bindparam("run_id"))
