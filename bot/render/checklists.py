@@ -91,6 +91,17 @@ def checklist_post(
     return {"message": message, "props": {"attachments": attachments}}
 
 
+def clock_dependence(run: Run, checklist_no: int, now: datetime) -> tuple[tuple[str, bool], ...]:
+    """All that :func:`checklist_post` takes from ``now``: each dated task's due text and whether
+    it is overdue. Two moments with equal answers render the same post."""
+    active = not run.is_finished
+    return tuple(
+        (due_text(item, now, active=active), item.is_outstanding and item.due_at < now and active)
+        for item in run.checklists[checklist_no - 1].items
+        if item.due_at is not None
+    )
+
+
 def _item_attachment(
     run: Run,
     checklist: RunChecklist,

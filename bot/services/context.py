@@ -14,6 +14,7 @@ from bot.mattermost.gateway import MattermostGateway
 from bot.mattermost.types import MMUser
 from bot.security import ContextSigner
 
+from .checklist_cache import RenderedChecklists
 from .lifecycle import RunLifecycle
 from .people import People
 
@@ -62,6 +63,8 @@ class Services:
     """Whether webhooks may go to loopback and private addresses (the setting of that name)."""
     site_url: str = ""
     """Mattermost's address as people open it, for links to channels (``mattermost_url``)."""
+    rendered_checklists: RenderedChecklists = field(default_factory=RenderedChecklists)
+    """Checklist posts as last rendered, reused while nothing they show has changed."""
 
     @property
     def action_url(self) -> str:

@@ -27,7 +27,7 @@ from bot.domain.playbook import Playbook
 from bot.domain.run import Run, RunStatus, find_checklist
 from bot.mattermost.errors import MattermostError
 from bot.mattermost.types import MMPost
-from bot.render.checklists import checklist_post
+from bot.render.checklists import checklist_post, clock_dependence
 from bot.render.run_overview import overview_post
 from bot.render.runs import Post, welcome_message
 from storage.repositories.playbooks import PlaybookRepository
@@ -91,7 +91,8 @@ async def render_overview(services: Services, run: Run, *, title: str | None = N
 
 
 async def render_checklist_update(services: Services, run: Run, checklist_id: str) -> dict[str, Any]:
-    """The checklist's post freshly rendered: what a click answers as its ``update``.
+    """The checklist's post as it is now: what a click answers as its ``update``. It is shared
+    with other answers for the same state (:mod:`bot.services.checklist_cache`): don't modify it.
 
     Raises :class:`~bot.domain.run.NoSuchChecklistError` if the run has no such checklist.
     """
@@ -99,7 +100,20 @@ async def render_checklist_update(services: Services, run: Run, checklist_id: st
     # A checklist post names only its tasks' assignees and checkers, not every participant.
     named = {i for item in checklist.items for i in (item.assignee_id, item.state_modified_by) if i}
     names = await names_for(services, named)
-    return checklist_post(run, checklist_no, names, services.clock(), services.signer, services.action_url)
+    now = services.clock()
+    # Clicks that change nothing answer with the same post: render and sign it once per state.
+    variant = (
+        services.signer,
+        services.action_url,
+        tuple(sorted(names.items())),
+        clock_dependence(run, checklist_no, now),
+    )
+    return services.rendered_checklists.post(
+        run,
+        checklist_id,
+        variant,
+        lambda: checklist_post(run, checklist_no, names, now, services.signer, services.action_url),
+    )
 
 
 async def publish_run_posts(services: Services, run: Run, playbook: Playbook) -> dict[str, str]:
