@@ -29,6 +29,7 @@ def register(routers: Routers) -> None:
     routers.actions.action(render.RETRO_ACTION)(on_fill_in)
     routers.dialogs.dialog(render.RETRO_DIALOG)(on_submit)
     routers.jobs.on(retrospectives.REMINDER_KIND)(retrospectives.remind)
+    routers.lifecycle.on_finished(retrospectives.start_after_finish)
 
 
 async def retro(call: CommandCall) -> Reply:

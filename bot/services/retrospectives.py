@@ -74,6 +74,12 @@ class Published:
     republished: bool
 
 
+async def start_after_finish(services: Services, session: AsyncSession, run: Run) -> None:
+    """Lifecycle hook: a run was finished; start its retrospective (see :func:`on_run_finished`)."""
+    record = await PlaybookRepository(session).get_record(run.playbook_id, include_deleted=True)
+    await on_run_finished(services, session, run, record.playbook if record else None)
+
+
 async def on_run_finished(
     services: Services, session: AsyncSession, run: Run, playbook: Playbook | None
 ) -> None:

@@ -12,15 +12,12 @@ import uuid
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass, replace
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from bot.domain import run as domain
 from bot.domain.run import ItemRef, ItemState, Run, RunChange, StaleClickError
-from bot.services import retrospectives, run_refresh
+from bot.services import run_refresh
 from bot.services.context import Services
 from bot.services.run_access import RunAction, RunNotVisibleError, require
 from bot.services.run_saving import ChangeResult, save_change
-from storage.repositories.playbooks import PlaybookRepository
 from storage.repositories.runs import RunRepository
 
 
@@ -257,19 +254,7 @@ async def finish_run(
     def operation(run: Run) -> RunChange:
         return domain.finish_run(run, actor_id=actor_id, at=services.clock(), confirmed=confirmed)
 
-    async def start_retrospective(session: AsyncSession, run: Run) -> None:
-        record = await PlaybookRepository(session).get_record(run.playbook_id, include_deleted=True)
-        await retrospectives.on_run_finished(services, session, run, record.playbook if record else None)
-
-    result = await save_change(
-        services,
-        run_id,
-        actor_id,
-        RunAction.FINISH,
-        operation,
-        all_checklists=True,
-        after_save=start_retrospective,
-    )
+    result = await save_change(services, run_id, actor_id, RunAction.FINISH, operation, all_checklists=True)
     run_refresh.spawn(
         services,
         run_refresh.announce(services, result.run, actor_id, finished=True),

@@ -11,10 +11,8 @@ first, the change is re-applied once to the fresh run; losing twice is reported 
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Collection
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, replace
-
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.errors import DomainError
 from bot.domain.run import Run, RunChange, RunItem
@@ -25,7 +23,6 @@ from storage.errors import StaleRevisionError
 from storage.repositories.runs import RunRepository
 
 Operation = Callable[[Run], RunChange]
-AfterSave = Callable[[AsyncSession, Run], Awaitable[None]]
 
 
 class ConcurrentChangeError(DomainError):
@@ -62,16 +59,16 @@ async def save_change(
     *,
     skip_checklists: Collection[str] = (),
     all_checklists: bool = False,
-    after_save: AfterSave | None = None,
 ) -> ChangeResult:
     """Apply ``operation`` to the run as ``actor_id``, allowed ``action``, and save it.
 
     Then refresh the posts of the checklists that changed (all of them with ``all_checklists``)
-    except ``skip_checklists``. ``after_save`` runs in the change's transaction.
+    except ``skip_checklists``. A finish or restore calls the run's lifecycle hooks in the change's
+    transaction.
     """
     for _attempt in range(2):
         try:
-            result = await _apply_once(services, run_id, actor_id, action, operation, after_save)
+            result = await _apply_once(services, run_id, actor_id, action, operation)
         except _LostRaceError:
             continue
         if not result.already:
@@ -93,7 +90,6 @@ async def _apply_once(
     actor_id: str,
     action: RunAction,
     operation: Operation,
-    after_save: AfterSave | None = None,
 ) -> ChangeResult:
     async with services.transaction() as session:
         runs = RunRepository(session)
@@ -114,8 +110,6 @@ async def _apply_once(
             except StaleRevisionError as error:
                 raise _LostRaceError() from error
         await runs.add_timeline_events(run_id, change.events)
-        if after_save is not None:
-            await after_save(session, change.run)  # in the same transaction as the change
         await services.lifecycle.status_changed(services, session, before, change.run)
         return ChangeResult(before, change.run, change)
 
