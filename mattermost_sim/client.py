@@ -144,6 +144,14 @@ class Person:
         channels: list[dict[str, Any]] = await self._request("GET", f"/users/me/teams/{team_id}/channels")
         return channels
 
+    async def create_channel(
+        self, team_id: str, name: str, display_name: str, channel_type: str = "O"
+    ) -> dict[str, Any]:
+        """Make an open (``O``) or private (``P``) channel on a team; the channel."""
+        body = {"team_id": team_id, "name": name, "display_name": display_name, "type": channel_type}
+        channel: dict[str, Any] = await self._request("POST", "/channels", body=body)
+        return channel
+
     async def join(self, channel_id: str) -> dict[str, Any]:
         """Join a channel; the channel membership."""
         member: dict[str, Any] = await self._request(

@@ -30,6 +30,7 @@ class UserSeed(_Strict):
     is_bot: bool = False
     roles: list[str] = Field(default_factory=list)
     teams: list[str] = Field(default_factory=list)
+    team_roles: list[str] = Field(default_factory=list)
     timezone: str = "UTC"
 
 

@@ -1,7 +1,9 @@
 """The end-to-end harness: the simulator, the bot serving against it, and people acting as users.
 
 Tests act only through Mattermost's API (the :class:`~mattermost_sim.client.Person` client) and
-read back what Mattermost would show, so the same tests could run against a real server.
+read back what Mattermost shows, so the same tests run against the simulator and against a real
+Mattermost (``PLAYBOOKS_TEST_MATTERMOST=real``); the scene is set through the
+:class:`~tests.servers.Backstage` of whichever runs.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from bot.clock import FakeClock
 from bot.config import Settings
 from mattermost_sim import Simulator
 from mattermost_sim.client import Person
+from tests.servers import Backstage
 
 
 def unused_port() -> int:
@@ -34,15 +37,31 @@ def unused_port() -> int:
 
 @dataclass
 class Harness:
-    """A running world: simulator, bot, and two people (alice, and root the system admin)."""
+    """A running world: Mattermost, the bot, and two people (alice, and root the system admin)."""
 
-    sim: Simulator
+    mattermost: Backstage
     bot: BotApp
     alice: Person
     root: Person
     team_id: str
     town_square_id: str
     clock: FakeClock
+
+    @property
+    def sim(self) -> Simulator:
+        """The simulator, for a test that needs its hands; skipped on the real server."""
+        if self.mattermost.sim is None:
+            pytest.skip("simulator only: the test reaches into the simulator")
+        return self.mattermost.sim
+
+    @property
+    def url(self) -> str:
+        """Mattermost's address."""
+        return self.mattermost.url
+
+    def person(self, username: str) -> Person:
+        """A client signed in as ``username`` (``async with harness.person("bob") as bob``)."""
+        return self.mattermost.person(username)
 
     async def command(self, person: Person, text: str, channel_id: str | None = None) -> dict[str, Any]:
         """Run ``text`` (e.g. ``/playbook list``) as ``person``; returns Mattermost's command response."""
@@ -66,12 +85,13 @@ class Harness:
             await asyncio.sleep(0)
 
 
-def bot_settings(sim: Simulator, database_url: str) -> Settings:
-    """Settings for a bot serving the seeded ``acme`` team of ``sim``."""
+def bot_settings(mattermost: Backstage | Simulator, database_url: str) -> Settings:
+    """Settings for a bot serving the seeded ``acme`` team of ``mattermost``."""
     port = unused_port()
+    token = "bot-token" if isinstance(mattermost, Simulator) else mattermost.token("playbooks")
     return Settings(
-        mattermost_url=sim.url,
-        mattermost_token=SecretStr("bot-token"),  # the seed's token
+        mattermost_url=mattermost.url,
+        mattermost_token=SecretStr(token),
         teams=["acme"],
         database_url=database_url,
         listen=f"127.0.0.1:{port}",
@@ -81,13 +101,13 @@ def bot_settings(sim: Simulator, database_url: str) -> Settings:
 
 @asynccontextmanager
 async def running_harness(
-    sim: Simulator, database_url: str, *, clock: FakeClock | None = None, **settings: Any
+    mattermost: Backstage, database_url: str, *, clock: FakeClock | None = None, **settings: Any
 ) -> AsyncIterator[Harness]:
     """A :class:`Harness` whose bot uses :func:`bot_settings` with ``settings`` changed (e.g.
     ``allow_private_webhook_addresses=True``); ``clock`` lets a restarted bot keep the time."""
     clock = clock or FakeClock()
     bot = BotApp(
-        bot_settings(sim, database_url).model_copy(update=settings),
+        bot_settings(mattermost, database_url).model_copy(update=settings),
         clock=clock,
         scheduler_timer=False,
     )
@@ -96,18 +116,18 @@ async def running_harness(
         assert bot.websocket is not None
         async with asyncio.timeout(10):
             await bot.websocket.connected.wait()
-        async with Person(sim.url, "alice-token") as alice, Person(sim.url, "root-token") as root:
+        async with mattermost.person("alice") as alice, mattermost.person("root") as root:
             await alice.listen()
             await root.listen()
             team = await alice.team("acme")
             town_square = await alice.channel_by_name(team["id"], "town-square")
-            yield Harness(sim, bot, alice, root, team["id"], town_square["id"], clock)
+            yield Harness(mattermost, bot, alice, root, team["id"], town_square["id"], clock)
     finally:
         await bot.stop()
 
 
 @pytest.fixture
-async def harness(sim: Simulator, tmp_path: Path) -> AsyncIterator[Harness]:
-    """The bot on SQLite against the seeded simulator, with alice and root listening."""
-    async with running_harness(sim, f"sqlite+aiosqlite:///{tmp_path / 'bot.sqlite'}") as world:
+async def harness(mattermost: Backstage, tmp_path: Path) -> AsyncIterator[Harness]:
+    """The bot on SQLite against the seeded Mattermost, with alice and root listening."""
+    async with running_harness(mattermost, f"sqlite+aiosqlite:///{tmp_path / 'bot.sqlite'}") as world:
         yield world

@@ -1,6 +1,6 @@
 """The database restarted under a running bot: it reconnects and carries on.
 
-The server is a private one (see :mod:`tests.replicas.private_postgres`), so restarting it
+The server is a private one (see :mod:`mattermost_real.postgres`), so restarting it
 disturbs nobody else; the test is skipped where one cannot be made.
 """
 
@@ -12,9 +12,10 @@ from contextlib import ExitStack
 
 import pytest
 
+from mattermost_real.postgres import PrivatePostgres, PrivatePostgresUnavailable, private_postgres
+
 from .conftest import World
 from .harness import eventually
-from .private_postgres import PrivatePostgres, PrivatePostgresUnavailable, private_postgres
 from .test_faults import RUN_POSTS, START, run_channel, wait_for_posts
 
 

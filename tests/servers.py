@@ -1,0 +1,189 @@
+"""The Mattermost a test talks to: the simulator or a real server, chosen by ``PLAYBOOKS_TEST_MATTERMOST``.
+
+Tests that act through Mattermost's API take the :class:`Backstage` of the server they run on:
+its address, the seeded people's tokens, and what an administrator does to set the scene (add a
+person, put them on a team or in a channel, make or archive a channel). On the simulator these
+go straight into its state, as before anyone is watching; on the real server the system
+administrator does them through REST. A test that needs the simulator's own hands (faults,
+dropped websockets) is marked ``sim_only`` and is skipped on the real server with its reason.
+
+The real server is started once per test session (``python -m mattermost_real up`` in Python)
+and put back to the seeded world before each test: every test sees the same world on both.
+"""
+
+from __future__ import annotations
+
+import os
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+from typing import Any
+
+import aiohttp
+
+from mattermost_sim import Simulator
+from mattermost_sim.client import Person
+
+MATTERMOST_ENV = "PLAYBOOKS_TEST_MATTERMOST"
+ADMIN = "root"
+PASSWORD = "Playbooks-seed-1!"
+
+
+def server_kind() -> str:
+    """``sim`` (the default) or ``real``."""
+    kind = os.environ.get(MATTERMOST_ENV, "sim").strip().lower() or "sim"
+    if kind not in ("sim", "real"):
+        raise ValueError(f"{MATTERMOST_ENV} must be 'sim' or 'real', not {kind!r}")
+    return kind
+
+
+class Backstage(ABC):
+    """One Mattermost as the test's stage crew sees it: where it is, who is there, set-up powers."""
+
+    kind: str
+    url: str
+    sim: Simulator | None
+
+    @abstractmethod
+    def token(self, username: str) -> str:
+        """The access token of a seeded or added person (or bot)."""
+
+    def person(self, username: str) -> Person:
+        """A :class:`Person` client signed in as ``username`` (use it with ``async with``)."""
+        return Person(self.url, self.token(username))
+
+    @abstractmethod
+    async def user_id(self, username: str) -> str:
+        """A user's id."""
+
+    @abstractmethod
+    async def add_user(self, username: str, *, team_ids: Sequence[str] = ()) -> str:
+        """Create a person with a token, on the given teams; their id."""
+
+    @abstractmethod
+    async def add_channel_member(self, channel_id: str, username: str) -> None:
+        """Put a person in a channel, as an administrator adding them would."""
+
+    @abstractmethod
+    async def create_channel(
+        self, creator: str, team_id: str, name: str, display_name: str, channel_type: str = "O"
+    ) -> str:
+        """Make a channel with ``creator`` as its first member; its id."""
+
+    @abstractmethod
+    async def archive_channel(self, channel_id: str) -> None:
+        """Archive a channel."""
+
+
+class SimBackstage(Backstage):
+    """The simulator: set-up goes straight into its state, without websocket announcements."""
+
+    kind = "sim"
+
+    def __init__(self, sim: Simulator) -> None:
+        self.sim = sim
+        self.url = sim.url
+
+    def _user(self, username: str) -> Any:
+        user = self.sim.state.user_by_username(username)
+        if user is None:
+            raise KeyError(f"no user {username!r} on the simulator")
+        return user
+
+    def token(self, username: str) -> str:
+        """The token the seed or :meth:`add_user` gave the user."""
+        return str(self._user(username).token)
+
+    async def user_id(self, username: str) -> str:
+        """The user's id."""
+        return str(self._user(username).id)
+
+    async def add_user(self, username: str, *, team_ids: Sequence[str] = ()) -> str:
+        """A new user with token ``<username>-token``."""
+        state = self.sim.state
+        user = state.add_user(username, f"{username}-token")
+        for team_id in team_ids:
+            state.add_team_member(state.get_team(team_id), user)
+        return str(user.id)
+
+    async def add_channel_member(self, channel_id: str, username: str) -> None:
+        """Add quietly, as the seed does."""
+        state = self.sim.state
+        state.add_channel_member(state.get_channel(channel_id), self._user(username), announce=False)
+
+    async def create_channel(
+        self, creator: str, team_id: str, name: str, display_name: str, channel_type: str = "O"
+    ) -> str:
+        """A channel made in the state."""
+        user = self._user(creator)
+        channel = self.sim.state.create_channel(user, team_id, name, display_name, channel_type)
+        return str(channel.id)
+
+    async def archive_channel(self, channel_id: str) -> None:
+        """Archive in the state."""
+        state = self.sim.state
+        state.archive_channel(state.get_channel(channel_id))
+
+
+class RealBackstage(Backstage):
+    """A real Mattermost: set-up by the system administrator ``root`` through REST."""
+
+    kind = "real"
+    sim = None
+
+    def __init__(self, url: str, tokens: dict[str, str], user_ids: dict[str, str]) -> None:
+        self.url = url.rstrip("/")
+        self.tokens = dict(tokens)
+        self.user_ids = dict(user_ids)
+
+    def token(self, username: str) -> str:
+        """The token made at seeding, or by :meth:`add_user`."""
+        try:
+            return self.tokens[username]
+        except KeyError:
+            raise KeyError(f"no user {username!r} was seeded or added on the real server") from None
+
+    async def _call(self, method: str, path: str, body: Any = None) -> Any:
+        headers = {"Authorization": f"Bearer {self.tokens[ADMIN]}"}
+        async with (
+            aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30)) as session,
+            session.request(method, f"{self.url}/api/v4{path}", json=body, headers=headers) as response,
+        ):
+            text = await response.text()
+            if response.status >= 400:
+                raise RuntimeError(f"set-up {method} {path} refused: {response.status} {text[:300]}")
+            return await response.json(content_type=None) if text else None
+
+    async def user_id(self, username: str) -> str:
+        """Asked of the server when not known."""
+        if username not in self.user_ids:
+            user = await self._call("GET", f"/users/username/{username}")
+            self.user_ids[username] = str(user["id"])
+        return self.user_ids[username]
+
+    async def add_user(self, username: str, *, team_ids: Sequence[str] = ()) -> str:
+        """Sign the person up, give them a personal access token, put them on the teams."""
+        body = {"username": username, "email": f"{username}@example.com", "password": PASSWORD}
+        user = await self._call("POST", "/users", body)
+        user_id = str(user["id"])
+        token = await self._call("POST", f"/users/{user_id}/tokens", {"description": "test"})
+        self.tokens[username], self.user_ids[username] = str(token["token"]), user_id
+        for team_id in team_ids:
+            await self._call("POST", f"/teams/{team_id}/members", {"team_id": team_id, "user_id": user_id})
+        return user_id
+
+    async def add_channel_member(self, channel_id: str, username: str) -> None:
+        """The administrator adds them (Mattermost announces it in the channel)."""
+        body = {"user_id": await self.user_id(username)}
+        await self._call("POST", f"/channels/{channel_id}/members", body)
+
+    async def create_channel(
+        self, creator: str, team_id: str, name: str, display_name: str, channel_type: str = "O"
+    ) -> str:
+        """Made by the creator themself, so they are its first member."""
+        async with self.person(creator) as person:
+            channel = await person.create_channel(team_id, name, display_name, channel_type)
+        return str(channel["id"])
+
+    async def archive_channel(self, channel_id: str) -> None:
+        """Deleted (archived) by the administrator."""
+        await self._call("DELETE", f"/channels/{channel_id}")
