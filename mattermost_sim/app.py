@@ -19,7 +19,7 @@ log = logging.getLogger(__name__)
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 REQUEST_ID_KEY = web.RequestKey("mm_request_id", str)
-SERVER_VERSION = "10.11.0"
+SERVER_VERSION = "11.4.0"  # the version mattermost_real pins
 MAX_PAYLOAD_BYTES = 300_000  # ServiceSettings.MaximumPayloadSizeBytes
 
 
@@ -63,14 +63,20 @@ async def mattermost_middleware(request: web.Request, handler: Handler) -> web.S
     try:
         response = await handler(request)
     except AppError as error:
-        response = error.response(rid)
+        response = error.response(rid, developer=sim_of(request).config.enable_developer)
     except web.HTTPException as error:
-        if error.status in (404, 405) and request.path.startswith("/api/v4"):
+        if error.status == 404 and request.path.startswith("/api/v4"):
+            # Handle404: no request id, and a detail that is never wiped.
             response = AppError(
-                error.status,
-                "api.context.404.app_error" if error.status == 404 else "api.context.405.app_error",
-                "Sorry, we could not find the page." if error.status == 404 else "Method not allowed.",
-            ).response(rid)
+                404,
+                "api.context.404.app_error",
+                "Sorry, we could not find the page.",
+                f"There doesn't appear to be an api call for the url='{request.path}'.  "
+                "Typo? are you missing a team_id or user_id as part of the url?",
+                keep_detail=True,
+            ).response("")
+        elif error.status == 405 and request.path.startswith("/api/v4"):
+            response = AppError(405, "api.context.405.app_error", "Method not allowed.").response(rid)
         else:
             raise
     if not response.prepared:
@@ -98,11 +104,13 @@ class Simulator:
 
     def __post_init__(self) -> None:
         # Imported here so that each area module may import this one for its helpers.
+        from .config import SimConfig
         from .faults import Faults
         from .integrations import Integrations
         from .validation import RequestValidator
         from .websocket import WebsocketHub
 
+        self.config = SimConfig()
         self.faults = Faults()
         self.hub = WebsocketHub(self.state)
         self.integrations = Integrations(self)
@@ -110,7 +118,7 @@ class Simulator:
         self.app = self._build_app()
 
     def _build_app(self) -> web.Application:
-        from . import faults, integrations, validation, websocket
+        from . import config, faults, integrations, validation, websocket
         from .routes import channels, commands, files, posts, teams, users
 
         middlewares: list[Callable[..., Awaitable[web.StreamResponse]]] = [mattermost_middleware]
@@ -119,7 +127,8 @@ class Simulator:
         middlewares.append(faults.middleware)
         app = web.Application(middlewares=middlewares, client_max_size=50 * 1024 * 1024)
         app[SIM_KEY] = self
-        for module in (users, teams, channels, posts, commands, files, integrations, websocket, faults):
+        modules = (users, teams, channels, posts, commands, files, integrations, websocket, faults, config)
+        for module in modules:
             module.register(app)
         return app
 
@@ -149,10 +158,12 @@ class Simulator:
             self.runner = None
 
     async def restart(self) -> None:
-        """Stop and serve again on the same port, forgetting every websocket connection id."""
+        """Stop and serve again on the same port, forgetting what a server keeps only in memory:
+        every websocket connection id and the recent ``pending_post_id`` values."""
         port = self.port
         await self.stop()
         self.hub.forget_connections()
+        self.state.pending_posts.clear()
         self.app = self._build_app()
         await self.start(self.host, port)
 

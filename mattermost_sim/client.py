@@ -159,6 +159,27 @@ class Person:
         )
         return member
 
+    async def leave(self, channel_id: str) -> None:
+        """Leave a channel (``DELETE /channels/{channel_id}/members/{my id}``)."""
+        await self._request("DELETE", f"/channels/{channel_id}/members/{await self.my_id()}")
+
+    async def channel_member_ids(self, channel_id: str) -> set[str]:
+        """The ids of a channel's members, as its member list shows them (every page)."""
+        ids: set[str] = set()
+        for page in range(MAX_PAGES):
+            params = {"page": str(page), "per_page": str(PAGE_SIZE)}
+            members = await self._request("GET", f"/channels/{channel_id}/members", params=params)
+            ids.update(str(member["user_id"]) for member in members)
+            if len(members) < PAGE_SIZE:
+                break
+        return ids
+
+    async def team_commands(self, team_id: str) -> list[dict[str, Any]]:
+        """The team's custom slash commands the person may manage (Integrations → Slash Commands)."""
+        params = {"team_id": team_id, "custom_only": "true"}
+        commands: list[dict[str, Any]] = await self._request("GET", "/commands", params=params)
+        return commands
+
     async def direct_channel_with(self, user_id: str) -> dict[str, Any]:
         """The direct-message channel with another user (created on first use)."""
         channel: dict[str, Any] = await self._request(
@@ -201,20 +222,35 @@ class Person:
         return command
 
     async def click(self, post_id: str, action_id: str, selected_option: str | None = None) -> dict[str, Any]:
-        """Press a message button, or pick ``selected_option`` from a message menu."""
+        """Press a message button, or pick ``selected_option`` from a message menu.
+
+        Like the web app, it sends the action's ``cookie`` when the post as received carries one:
+        Mattermost adds it to the buttons of ephemeral posts, which it does not store, and a click
+        on such a post without it is refused (403).
+        """
         body = {"selected_option": selected_option} if selected_option is not None else {}
+        cookie = _action_cookie(self._received_post(post_id), action_id)
+        if cookie:
+            body["cookie"] = cookie
         self._current_channel_id = await self._channel_of_post(post_id) or self._current_channel_id
         response: dict[str, Any] = await self._request(
             "POST", f"/posts/{post_id}/actions/{action_id}", body=body
         )
         return response
 
-    async def _channel_of_post(self, post_id: str) -> str:
-        """The channel a post is in: from a received event, else by asking the server."""
+    def _received_post(self, post_id: str) -> dict[str, Any] | None:
+        """The post as the latest websocket event carrying it showed it, if any did."""
         for event in reversed(self._events):
             post = _post_of(event)
             if post is not None and post.get("id") == post_id:
-                return str(post.get("channel_id", ""))
+                return post
+        return None
+
+    async def _channel_of_post(self, post_id: str) -> str:
+        """The channel a post is in: from a received event, else by asking the server."""
+        post = self._received_post(post_id)
+        if post is not None:
+            return str(post.get("channel_id", ""))
         with contextlib.suppress(MattermostError):
             return str((await self.get_post(post_id)).get("channel_id", ""))
         return ""
@@ -271,6 +307,21 @@ class Person:
         """One post."""
         post: dict[str, Any] = await self._request("GET", f"/posts/{post_id}")
         return post
+
+    async def download(self, file_id: str) -> bytes:
+        """A file's bytes (``GET /files/{file_id}``), as the person downloads an attachment."""
+        if self._session is None:
+            raise RuntimeError("use Person as an async context manager: async with Person(url, token) as p")
+        async with self._session.get(f"{self.base_url}/api/v4/files/{file_id}") as response:
+            if response.status >= 400:
+                raise _error_of(response.status, await response.text())
+            return await response.read()
+
+    async def announce_typing(self, channel_id: str, parent_id: str = "") -> None:
+        """Tell the channel's other members the person is typing, through REST
+        (``POST /users/{user_id}/typing``); unlike :meth:`typing`, it needs no open websocket."""
+        body = {"channel_id": channel_id, "parent_id": parent_id}
+        await self._request("POST", f"/users/{await self.my_id()}/typing", body=body)
 
     async def react(self, post_id: str, emoji: str) -> dict[str, Any]:
         """Add an emoji reaction to a post."""
@@ -398,10 +449,27 @@ def _post_of(event: dict[str, Any]) -> dict[str, Any] | None:
     return None
 
 
+def _action_cookie(post: dict[str, Any] | None, action_id: str) -> str:
+    """The ``cookie`` Mattermost put on the post's action ``action_id``, or ``""``."""
+    props = post.get("props") if post is not None else None
+    attachments = props.get("attachments") if isinstance(props, dict) else None
+    for attachment in attachments if isinstance(attachments, list) else []:
+        actions = attachment.get("actions") if isinstance(attachment, dict) else None
+        for action in actions if isinstance(actions, list) else []:
+            if isinstance(action, dict) and action.get("id") == action_id:
+                return str(action.get("cookie") or "")
+    return ""
+
+
 def _oldest_first(listings: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The posts named in the PostLists' ``order``, oldest first, each once."""
+    """The posts named in the PostLists' ``order`` (pages newest first), oldest first, each once.
+
+    The server's own order is kept: posts made in the same millisecond come in the order they
+    were made, which sorting by ``create_at`` and id would lose.
+    """
     posts: dict[str, dict[str, Any]] = {}
     for listing in listings:
         for post_id in listing.get("order") or []:
-            posts[post_id] = listing["posts"][post_id]
-    return sorted(posts.values(), key=lambda post: (post.get("create_at", 0), post.get("id", "")))
+            posts.setdefault(post_id, listing["posts"][post_id])
+    newest_first = list(posts.values())
+    return sorted(reversed(newest_first), key=lambda post: post.get("create_at", 0))

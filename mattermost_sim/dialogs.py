@@ -19,6 +19,7 @@ from .app import current_user, sim_of
 from .errors import AppError, forbidden, invalid_param
 from .ids import new_id
 from .integrations import OpenedDialog, json_response, read_json_object
+from .permissions import team_grants
 from .state import Broadcast
 
 DIALOG_TITLE_MAX = 24
@@ -233,8 +234,29 @@ async def open_dialog(request: web.Request) -> web.Response:
     return json_response({"status": "OK"})
 
 
+_ELEMENT_DEFAULTS: dict[str, Any] = {
+    "display_name": "", "name": "", "type": "", "subtype": "", "default": "", "placeholder": "",
+    "help_text": "", "optional": False, "min_length": 0, "max_length": 0, "data_source": "",
+    "options": None, "multiselect": False,
+}  # fmt: skip
+_ELEMENT_OMITTED_WHEN_EMPTY = ("data_source_url", "refresh", "min_date", "max_date", "time_interval")
+
+
+def _element_json(element: dict[str, Any]) -> dict[str, Any]:
+    """A ``DialogElement`` as Go re-encodes it: every field, the ``omitempty`` ones when set."""
+    encoded = {key: element.get(key, default) for key, default in _ELEMENT_DEFAULTS.items()}
+    if isinstance(encoded["options"], list):
+        encoded["options"] = [
+            {"text": str(option.get("text", "")), "value": str(option.get("value", ""))}
+            for option in encoded["options"]
+            if isinstance(option, dict)
+        ]
+    encoded.update({key: element[key] for key in _ELEMENT_OMITTED_WHEN_EMPTY if element.get(key)})
+    return encoded
+
+
 def _dialog_json(dialog: dict[str, Any]) -> dict[str, Any]:
-    """The dialog as the server re-encodes it: every ``Dialog`` field present."""
+    """The dialog as the server re-encodes it: every ``Dialog`` and ``DialogElement`` field present."""
     encoded: dict[str, Any] = {
         "callback_id": "",
         "title": "",
@@ -245,12 +267,23 @@ def _dialog_json(dialog: dict[str, Any]) -> dict[str, Any]:
         "notify_on_cancel": False,
         "state": "",
     }
-    encoded.update(dialog)
+    encoded.update({key: dialog[key] for key in encoded if key in dialog})
+    if dialog.get("source_url"):
+        encoded["source_url"] = dialog["source_url"]
+    elements = dialog.get("elements")
+    if isinstance(elements, list):
+        encoded["elements"] = [_element_json(item) for item in elements if isinstance(item, dict)]
     return encoded
 
 
 async def submit_dialog(request: web.Request) -> web.Response:
-    """Send a user's dialog values to the integration; relay its ``errors``/``error``."""
+    """Send a user's dialog values to the integration; relay its ``errors``/``error``.
+
+    As ``submitDialog``: the channel must exist (404) and be readable (403), and the ``team_id``
+    the client sends — the team it is looking at, also from a direct message — must be one the
+    user may view (403; an empty one never is). Everything the client sent is forwarded, with the
+    session's ``user_id`` and ``type: "dialog_submission"``, without the ``url``.
+    """
     user = current_user(request)
     sim = sim_of(request)
     state = sim.state
@@ -259,22 +292,22 @@ async def submit_dialog(request: web.Request) -> web.Response:
     url = body.get("url")
     if not isinstance(url, str) or not url:
         raise invalid_param("url")
-    channel_id = body.get("channel_id")
-    channel = state.channels.get(channel_id) if isinstance(channel_id, str) else None
-    if channel is None:
-        if user.is_system_admin:
-            state.get_channel(str(channel_id))
-        raise forbidden("read_channel")
-    state.require_read_channel(user, channel)
+    channel = state.get_channel(_string(body, "channel_id"))
+    if not state.can_read_channel(user, channel):
+        raise forbidden("read_channel_content")
+    team_id = _string(body, "team_id")
+    if not team_grants(state, user, team_id, "view_team"):
+        raise forbidden("view_team")
     submission = body.get("submission")
+    submitted_type = _string(body, "type")
     payload: dict[str, Any] = {
-        "type": "dialog_submission",
-        "callback_id": body.get("callback_id") if isinstance(body.get("callback_id"), str) else "",
-        "state": body.get("state") if isinstance(body.get("state"), str) else "",
+        "type": "refresh" if submitted_type == "refresh" else "dialog_submission",
+        "callback_id": _string(body, "callback_id"),
+        "state": _string(body, "state"),
         "user_id": user.id,
         "channel_id": channel.id,
-        "team_id": channel.team_id,  # derived from the channel, as current servers do
-        "submission": submission if isinstance(submission, dict) else {},
+        "team_id": team_id,
+        "submission": submission if isinstance(submission, dict) else None,
         "cancelled": body.get("cancelled") is True,
     }
     reply = await integrations.send(
@@ -302,6 +335,11 @@ async def submit_dialog(request: web.Request) -> web.Response:
         key: decoded[key] for key in _RELAYED_REPLY_FIELDS if isinstance(decoded, dict) and decoded.get(key)
     }
     return json_response(relayed)
+
+
+def _string(body: dict[str, Any], key: str) -> str:
+    value = body.get(key)
+    return value if isinstance(value, str) else ""
 
 
 def register(app: web.Application) -> None:

@@ -18,6 +18,8 @@ class AppError(Exception):
         message: str,
         detailed_error: str = "",
         where: str = "",
+        *,
+        keep_detail: bool = False,
     ) -> None:
         super().__init__(f"{status} {error_id}: {message}")
         self.status = status
@@ -25,24 +27,31 @@ class AppError(Exception):
         self.message = message
         self.detailed_error = detailed_error
         self.where = where
+        # Mattermost blanks ``detailed_error`` unless ``EnableDeveloper`` is on; the simulator's own
+        # strict-mode refusals keep theirs, since they explain a broken contract to a test author.
+        self.keep_detail = keep_detail
 
-    def body(self, request_id: str) -> dict[str, Any]:
-        """The AppError JSON object, as ``model.AppError`` serialises it."""
+    def body(self, request_id: str, *, developer: bool = True) -> dict[str, Any]:
+        """The AppError JSON object, as ``model.AppError`` serialises it.
+
+        Without ``developer`` (``ServiceSettings.EnableDeveloper``) ``detailed_error`` is blank,
+        as Mattermost's handler wipes it (``WipeDetailed``).
+        """
         body: dict[str, Any] = {
             "id": self.error_id,
             "message": self.message,
-            "detailed_error": self.detailed_error,
+            "detailed_error": self.detailed_error if developer or self.keep_detail else "",
             "status_code": self.status,
         }
         if request_id:
             body["request_id"] = request_id
         return body
 
-    def response(self, request_id: str) -> web.Response:
-        """Render as an aiohttp response with Mattermost's headers."""
+    def response(self, request_id: str, *, developer: bool = True) -> web.Response:
+        """Render as an aiohttp response with Mattermost's headers (see :meth:`body`)."""
         return web.Response(
             status=self.status,
-            body=json.dumps(self.body(request_id)).encode(),
+            body=json.dumps(self.body(request_id, developer=developer)).encode(),
             content_type="application/json",
             headers={"X-Request-Id": request_id},
         )
@@ -75,10 +84,10 @@ def not_found(error_id: str, message: str = "Unable to find the resource.") -> A
 
 
 def invalid_param(name: str) -> AppError:
-    """400 for a missing or malformed parameter, as ``NewInvalidParamError``."""
+    """400 for a missing or malformed body parameter, as ``NewInvalidParamError`` (``SetInvalidParam``)."""
     return AppError(
         400,
-        "api.context.invalid_param.app_error",
+        "api.context.invalid_body_param.app_error",
         f"Invalid or missing {name} in request body.",
     )
 

@@ -15,10 +15,14 @@ class Broadcast:
     channel_id: str = ""
     team_id: str = ""
     omit_users: frozenset[str] = frozenset()
+    # One of a pair of events: the sanitized one for everyone but system admins, the sensitive
+    # one for system admins only (``post_deleted``).
+    contains_sanitized_data: bool = False
+    contains_sensitive_data: bool = False
 
     def to_json(self) -> dict[str, Any]:
         """The envelope's ``broadcast`` object (``omit_users`` is a map or null)."""
-        return {
+        body: dict[str, Any] = {
             "omit_users": {uid: True for uid in sorted(self.omit_users)} or None,
             "user_id": self.user_id,
             "channel_id": self.channel_id,
@@ -26,6 +30,11 @@ class Broadcast:
             "connection_id": "",
             "omit_connection_id": "",
         }
+        if self.contains_sanitized_data:
+            body["contains_sanitized_data"] = True
+        if self.contains_sensitive_data:
+            body["contains_sensitive_data"] = True
+        return body
 
 
 @dataclass(frozen=True)

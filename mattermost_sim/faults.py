@@ -216,7 +216,7 @@ class Faults:
                 )
             response = await handler(request)
         except AppError as error:
-            response = error.response(request_id(request))
+            response = error.response(request_id(request), developer=sim_of(request).config.enable_developer)
         if not response.prepared:
             response.headers.update(headers)
         return response

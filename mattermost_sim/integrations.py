@@ -2,14 +2,18 @@
 
 Slash commands (:mod:`.slash_commands`), message buttons and menus (:mod:`.post_actions`)
 and interactive dialogs (:mod:`.dialogs`) all reach the integration through
-:meth:`Integrations.send`, which plays the server's outgoing HTTP client: one shared
-session, ``User-Agent: Mattermost-Bot/1.1``, ``OutgoingIntegrationRequestsTimeout`` and
-the 1 MiB response cap. Every call is recorded in :attr:`Integrations.calls`, every
-failed one in :attr:`Integrations.failures`, for tests and benchmarks to read.
+:meth:`Integrations.send`, which plays the server's outgoing "untrusted" HTTP client: one shared
+session, ``User-Agent: Mattermost-Bot/1.1``, ``OutgoingIntegrationRequestsTimeout``, the 1 MiB
+response cap, and no connection to loopback, private or otherwise reserved addresses unless
+``ServiceSettings.AllowedUntrustedInternalConnections`` (:class:`~.config.SimConfig`) allows them.
+Every call is recorded in :attr:`Integrations.calls`, every failed one in
+:attr:`Integrations.failures`, for tests and benchmarks to read.
 """
 
 from __future__ import annotations
 
+import asyncio
+import ipaddress
 import json
 import time
 from collections import deque
@@ -33,6 +37,10 @@ RESPONSE_URL_LIFETIME_SECONDS = 30 * 60.0  # model.CommandWebhookLifetime
 RESPONSE_URL_MAX_USES = 5  # CommandWebhook().TryUse(hook.Id, 5)
 MAX_INTEGRATION_RESPONSE_BYTES = 1024 * 1024  # app.MaxIntegrationResponseSize
 RECORDS_KEPT = 1000
+FORBIDDEN_ADDRESS = (
+    "address forbidden, you may need to set AllowedUntrustedInternalConnections to allow an "
+    "integration access to your internal network"
+)
 EPHEMERAL_POSTS_KEPT = 1000
 
 
@@ -162,6 +170,9 @@ class Integrations:
             target = URL(url, encoded=True)
             if target.scheme not in ("http", "https") or not target.host:
                 return IntegrationReply(error=f"unsupported URL {url!r}")
+            refusal = await self._refusal(target.host)
+            if refusal:
+                return IntegrationReply(error=refusal)
             session = self._client()
             timeout = aiohttp.ClientTimeout(total=self.timeout)
             async with session.request(
@@ -178,6 +189,28 @@ class Integrations:
             return IntegrationReply(error=f"timed out after {self.timeout:g}s")
         except (aiohttp.ClientError, ValueError) as error:
             return IntegrationReply(error=f"{type(error).__name__}: {error}")
+
+    async def _refusal(self, host: str) -> str:
+        """Why Mattermost's untrusted HTTP client would not connect to ``host`` (``""``: it would).
+
+        A host listed in ``AllowedUntrustedInternalConnections`` is always reached; otherwise each
+        address it resolves to must be public or inside a CIDR range of that list.
+        """
+        config = self.sim.config
+        if config.host_allowed(host):
+            return ""
+        try:
+            addresses = [str(ipaddress.ip_address(host))]
+        except ValueError:
+            try:
+                infos = await asyncio.get_running_loop().getaddrinfo(host, None)
+            except OSError:
+                return ""  # the request itself fails to resolve, as Go's dial would
+            addresses = list(dict.fromkeys(str(info[4][0]) for info in infos))
+        reasons = [config.address_refusal(address) for address in addresses]
+        if all(reasons):
+            return f"{FORBIDDEN_ADDRESS}: {'; '.join(reasons)}"
+        return ""
 
     def _client(self) -> aiohttp.ClientSession:
         if self._session is None or self._session.closed:

@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
-import copy
-import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from .post_models import FileInfo, Post, Reaction, strip_integrations
+
+__all__ = [
+    "Channel", "ChannelMember", "Command", "CommandHook", "FileInfo", "Post", "Reaction", "Team",
+    "TriggerGrant", "User", "strip_integrations",
+]  # fmt: skip
+
 # Post types a client may not set itself, and prefixes it may use.
 SYSTEM_POST_PREFIX = "system_"
+DEFAULT_USER_NOTIFY_PROPS = {
+    "channel": "true", "comments": "never", "desktop": "mention", "desktop_sound": "true",
+    "desktop_threads": "all", "email": "true", "email_threads": "all", "first_name": "false",
+    "mention_keys": "", "push": "mention", "push_status": "online", "push_threads": "all",
+}  # fmt: skip
 
 
 @dataclass
@@ -34,22 +44,27 @@ class User:
         """Whether the user holds the ``system_admin`` role."""
         return "system_admin" in self.roles
 
-    def to_json(self) -> dict[str, Any]:
-        """The ``User`` object as the REST API returns it."""
+    def to_json(self, *, full: bool = False) -> dict[str, Any]:
+        """The ``User`` object as the REST API returns it.
+
+        ``full`` is the view of the user themself or a system admin (``SanitizeProfile``): it adds
+        ``notify_props`` and ``last_password_update``; others get ``auth_data`` blanked instead.
+        People carry ``remote_id``; bot accounts do not, and say ``is_bot``.
+        """
         body: dict[str, Any] = {
             "id": self.id,
             "create_at": self.create_at,
             "update_at": self.create_at,
             "delete_at": self.delete_at,
             "username": self.username,
-            "auth_data": "",
             "auth_service": "",
-            "email": self.email or f"{self.username}@example.com",
+            "email": self.email
+            or (f"{self.username}@localhost" if self.is_bot else f"{self.username}@example.com"),
             "nickname": self.nickname,
             "first_name": self.first_name,
             "last_name": self.last_name,
             "position": "",
-            "roles": " ".join(sorted(self.roles)),
+            "roles": " ".join(sorted(self.roles, key=lambda role: (role != "system_user", role))),
             "locale": self.locale,
             "timezone": {
                 "automaticTimezone": "",
@@ -58,9 +73,15 @@ class User:
             },
             "disable_welcome_email": False,
         }
+        if full:
+            body["notify_props"] = dict(DEFAULT_USER_NOTIFY_PROPS)
+            body["last_password_update"] = self.create_at
+        else:
+            body["auth_data"] = ""
         if self.is_bot:
             body["is_bot"] = True
-            body["bot_description"] = ""
+        else:
+            body["remote_id"] = ""
         return body
 
 
@@ -74,6 +95,27 @@ class Team:
     create_at: int
     type: str = "O"
     members: set[str] = field(default_factory=set)
+    # Members who also hold ``team_admin`` (``scheme_admin``).
+    admins: set[str] = field(default_factory=set)
+    allow_open_invite: bool = False
+    invite_id: str = ""
+
+    def member_roles(self, user_id: str) -> str:
+        """The roles of a member's team membership, as ``TeamMember.roles`` lists them."""
+        return "team_user team_admin" if user_id in self.admins else "team_user"
+
+    def member_json(self, user_id: str) -> dict[str, Any]:
+        """The ``TeamMember`` object as the REST API returns it."""
+        return {
+            "team_id": self.id,
+            "user_id": user_id,
+            "roles": self.member_roles(user_id),
+            "delete_at": 0,
+            "scheme_guest": False,
+            "scheme_user": True,
+            "scheme_admin": user_id in self.admins,
+            "explicit_roles": "",
+        }
 
     def to_json(self) -> dict[str, Any]:
         """The ``Team`` object as the REST API returns it."""
@@ -89,11 +131,12 @@ class Team:
             "type": self.type,
             "company_name": "",
             "allowed_domains": "",
-            "invite_id": "",
-            "allow_open_invite": self.type == "O",
+            "invite_id": self.invite_id,
+            "allow_open_invite": self.allow_open_invite,
             "scheme_id": None,
             "group_constrained": None,
             "policy_id": None,
+            "cloud_limits_archived": False,
         }
 
 
@@ -119,6 +162,7 @@ class ChannelMember:
             "urgent_mention_count": 0,
             "msg_count_root": 0,
             "notify_props": {
+                "channel_auto_follow_threads": "off",
                 "desktop": "default",
                 "email": "default",
                 "mark_unread": "all",
@@ -174,114 +218,13 @@ class Channel:
             "scheme_id": None,
             "props": None,
             "group_constrained": None,
-            "shared": None,
+            "shared": False if self.type in ("D", "G") else None,
             "policy_id": None,
-        }
-
-
-def strip_integrations(props: dict[str, Any]) -> dict[str, Any]:
-    """A deep copy of ``props`` with every action's ``integration`` removed.
-
-    Mattermost strips integration URLs and contexts from every post it serialises
-    for clients (``StripActionIntegrations``); only the server and the bot see them.
-    """
-    cleaned = copy.deepcopy(props)
-    attachments = cleaned.get("attachments")
-    if isinstance(attachments, list):
-        for attachment in attachments:
-            if not isinstance(attachment, dict):
-                continue
-            for action in attachment.get("actions") or []:
-                if isinstance(action, dict):
-                    action.pop("integration", None)
-    return cleaned
-
-
-@dataclass
-class Post:
-    """A post, stored with its action integrations."""
-
-    id: str
-    channel_id: str
-    user_id: str
-    message: str
-    create_at: int
-    root_id: str = ""
-    type: str = ""
-    props: dict[str, Any] = field(default_factory=dict)
-    file_ids: list[str] = field(default_factory=list)
-    update_at: int = 0
-    edit_at: int = 0
-    delete_at: int = 0
-    is_pinned: bool = False
-    has_reactions: bool = False
-    pending_post_id: str = ""
-    ephemeral: bool = False
-
-    def action(self, action_id: str) -> dict[str, Any] | None:
-        """The stored action (with its integration) whose id is ``action_id``."""
-        for attachment in self.props.get("attachments") or []:
-            if not isinstance(attachment, dict):
-                continue
-            for action in attachment.get("actions") or []:
-                if isinstance(action, dict) and action.get("id") == action_id:
-                    return action
-        return None
-
-    def to_json(self) -> dict[str, Any]:
-        """The ``Post`` object as clients see it: integrations stripped."""
-        body: dict[str, Any] = {
-            "id": self.id,
-            "create_at": self.create_at,
-            "update_at": self.update_at or self.create_at,
-            "edit_at": self.edit_at,
-            "delete_at": self.delete_at,
-            "is_pinned": self.is_pinned,
-            "user_id": self.user_id,
-            "channel_id": self.channel_id,
-            "root_id": self.root_id,
-            "original_id": "",
-            "message": self.message,
-            "type": self.type,
-            "props": strip_integrations(self.props),
-            "hashtags": "",
-            "pending_post_id": self.pending_post_id,
-            "reply_count": 0,
-            "last_reply_at": 0,
-            "participants": None,
-            "metadata": {},
-        }
-        if self.file_ids:
-            body["file_ids"] = list(self.file_ids)
-        if self.has_reactions:
-            body["has_reactions"] = True
-        return body
-
-    def to_json_string(self) -> str:
-        """The client JSON as a string, as websocket events carry posts."""
-        return json.dumps(self.to_json())
-
-
-@dataclass
-class Reaction:
-    """An emoji reaction on a post."""
-
-    user_id: str
-    post_id: str
-    emoji_name: str
-    create_at: int
-
-    def to_json(self) -> dict[str, Any]:
-        """The ``Reaction`` object as the REST API returns it."""
-        return {
-            "user_id": self.user_id,
-            "post_id": self.post_id,
-            "emoji_name": self.emoji_name,
-            "create_at": self.create_at,
-            "update_at": self.create_at,
-            "delete_at": 0,
-            "remote_id": "",
-            "channel_id": "",
+            "policy_enforced": False,
+            "policy_is_active": False,
+            "default_category_name": "",
+            "autotranslation": False,
+            "banner_info": None,
         }
 
 
@@ -328,44 +271,6 @@ class Command:
             "description": self.description,
             "url": self.url,
             "plugin_id": "",
-        }
-
-
-@dataclass
-class FileInfo:
-    """An uploaded file and its bytes."""
-
-    id: str
-    user_id: str
-    channel_id: str
-    name: str
-    mime_type: str
-    data: bytes
-    create_at: int
-    post_id: str = ""
-
-    @property
-    def extension(self) -> str:
-        """The file name's extension without the dot, lower-cased."""
-        return self.name.rsplit(".", 1)[-1].lower() if "." in self.name else ""
-
-    def to_json(self) -> dict[str, Any]:
-        """The ``FileInfo`` object as the REST API returns it."""
-        return {
-            "id": self.id,
-            "user_id": self.user_id,
-            "channel_id": self.channel_id,
-            "post_id": self.post_id,
-            "create_at": self.create_at,
-            "update_at": self.create_at,
-            "delete_at": 0,
-            "name": self.name,
-            "extension": self.extension,
-            "size": len(self.data),
-            "mime_type": self.mime_type,
-            "width": 0,
-            "height": 0,
-            "has_preview_image": False,
         }
 
 

@@ -120,7 +120,7 @@ async def run_command(
         root_id=root_id,
     )
     state.hooks[hook.id] = hook
-    form = command_form(state, command, team, channel, user, trigger, text, grant.id)
+    form = command_form(state, command, team, channel, user, trigger, text, grant.id, root_id)
     form.append(("response_url", f"{integrations.sim.url}/hooks/commands/{hook.id}"))
     reply = await _call_command(integrations, command, form)
     response = _decode_reply(integrations, command, reply)
@@ -138,8 +138,10 @@ def command_form(
     trigger: str,
     text: str,
     trigger_id: str,
+    root_id: str = "",
 ) -> list[tuple[str, str]]:
-    """The §1.1 form fields, mention lists included when there are mentions."""
+    """The §1.1 form fields (``root_id`` too, empty outside a thread), mention lists included when
+    there are mentions."""
     form = [
         ("token", command.token),
         ("team_id", command.team_id),
@@ -151,6 +153,7 @@ def command_form(
         ("command", "/" + trigger),
         ("text", text),
         ("trigger_id", trigger_id),
+        ("root_id", root_id),
     ]
     for name, user_id in _user_mentions(state, text, team.id):
         form += [("user_mentions", name), ("user_mentions_ids", user_id)]
@@ -240,6 +243,27 @@ async def command_webhook(request: web.Request) -> web.Response:
         raise AppError(
             400, "web.command_webhook.parse.app_error", "Unable to parse incoming data.", str(problem)
         ) from None
+    try:
+        hook = _usable_hook(integrations, hook_id)
+    except AppError as error:
+        # commandWebhook wraps whatever HandleCommandWebhook refused, keeping its status.
+        raise AppError(
+            error.status,
+            "web.command_webhook.general.app_error",
+            f"Failed to handle command webhook {hook_id}.",
+            f"{error.error_id}: {error.detailed_error}",
+        ) from None
+    hook.uses += 1
+    command = state.commands[hook.command_id]
+    user = state.get_user(hook.user_id)
+    channel = state.get_channel(hook.channel_id)
+    apply_command_response(integrations, Invocation(command, user, channel, hook.root_id), response)
+    return web.Response(body=b"ok", content_type="text/plain")  # exactly, no charset
+
+
+def _usable_hook(integrations: Integrations, hook_id: str) -> CommandHook:
+    """A live hook with uses left (``HandleCommandWebhook``'s checks), or its AppError."""
+    state = integrations.sim.state
     hook = state.hooks.get(hook_id)
     lifetime_ms = integrations.response_url_lifetime * 1000
     if hook is None or state.clock() - hook.create_at > lifetime_ms:
@@ -253,11 +277,7 @@ async def command_webhook(request: web.Request) -> web.Response:
         )
     if hook.uses >= integrations.response_url_max_uses:
         raise AppError(400, "app.command_webhook.try_use.invalid", "Invalid webhook.", f"hook_id={hook_id}")
-    hook.uses += 1
-    user = state.get_user(hook.user_id)
-    channel = state.get_channel(hook.channel_id)
-    apply_command_response(integrations, Invocation(command, user, channel, hook.root_id), response)
-    return web.Response(body=b"ok", content_type="text/plain")  # exactly, no charset
+    return hook
 
 
 def register(app: web.Application) -> None:

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from . import system_posts
 from .errors import AppError, forbidden, not_found
 from .events import Broadcast, Event, EventSink
 from .ids import new_id, now_ms
@@ -25,14 +26,17 @@ from .models import (
     CommandHook,
     FileInfo,
     Post,
-    Reaction,
     Team,
     TriggerGrant,
     User,
 )
+from .permissions import channel_grants, team_grants
 from .state_posts import PostsState
 
 __all__ = ["Broadcast", "Event", "EventSink", "SimState"]
+
+PENDING_POST_TTL_MS = 30_000
+DEFAULT_CHANNELS = (("town-square", "Town Square"), ("off-topic", "Off-Topic"))
 
 
 @dataclass
@@ -43,7 +47,6 @@ class SimState(PostsState):
     teams: dict[str, Team] = field(default_factory=dict)
     channels: dict[str, Channel] = field(default_factory=dict)
     posts: dict[str, Post] = field(default_factory=dict)
-    reactions: list[Reaction] = field(default_factory=list)
     commands: dict[str, Command] = field(default_factory=dict)
     files: dict[str, FileInfo] = field(default_factory=dict)
     hooks: dict[str, CommandHook] = field(default_factory=dict)
@@ -52,6 +55,10 @@ class SimState(PostsState):
     ephemeral_posts: OrderedDict[str, Post] = field(default_factory=OrderedDict)
     clock: Callable[[], int] = now_ms
     sinks: list[EventSink] = field(default_factory=list)
+    pending_posts: dict[str, tuple[str, int]] = field(default_factory=dict)
+    # How long a ``pending_post_id`` is remembered (``pendingPostIDsCacheTTL``), in ms of ``clock``.
+    pending_post_ttl_ms: int = PENDING_POST_TTL_MS
+    post_seq: int = 0
 
     # -- events ---------------------------------------------------------------
 
@@ -109,7 +116,9 @@ class SimState(PostsState):
 
     def add_team(self, name: str, display_name: str) -> Team:
         """Create a team."""
-        team = Team(id=new_id(), name=name, display_name=display_name, create_at=self.clock())
+        team = Team(
+            id=new_id(), name=name, display_name=display_name, create_at=self.clock(), invite_id=new_id()
+        )
         self.teams[team.id] = team
         return team
 
@@ -127,9 +136,40 @@ class SimState(PostsState):
             raise not_found("app.team.get.find.app_error", "Unable to find the existing team.")
         return team
 
-    def add_team_member(self, team: Team, user: User) -> None:
-        """Put a user on a team."""
+    def add_team_member(self, team: Team, user: User, *, admin: bool = False) -> None:
+        """Put a user on a team (``admin``: with the ``team_admin`` role too)."""
         team.members.add(user.id)
+        if admin:
+            team.admins.add(user.id)
+
+    def add_default_channels(self, team: Team) -> None:
+        """Make the team's ``town-square`` and ``off-topic``, as Mattermost does with every team."""
+        for name, display_name in DEFAULT_CHANNELS:
+            if self.channel_by_name(team.id, name, include_deleted=True) is None:
+                channel = Channel(
+                    id=new_id(),
+                    team_id=team.id,
+                    type="O",
+                    name=name,
+                    display_name=display_name,
+                    creator_id="",
+                    create_at=self.clock(),
+                )
+                self.channels[channel.id] = channel
+
+    def join_default_channels(self, team: Team, user: User, announce: bool = False) -> None:
+        """Put a team member in the team's default channels (``JoinDefaultChannels``)."""
+        for name, _ in DEFAULT_CHANNELS:
+            channel = self.channel_by_name(team.id, name)
+            if channel is not None:
+                self.add_channel_member(channel, user, announce=announce)
+
+    def set_team_roles(self, team: Team, user: User, roles: str) -> None:
+        """``UpdateTeamMemberRoles``: ``team_user`` with or without ``team_admin``."""
+        if "team_admin" in roles.split():
+            team.admins.add(user.id)
+        else:
+            team.admins.discard(user.id)
 
     # -- permissions ----------------------------------------------------------
 
@@ -139,24 +179,28 @@ class SimState(PostsState):
         return team is not None and user.id in team.members
 
     def can_read_channel(self, user: User, channel: Channel) -> bool:
-        """Mattermost's ``read_channel``: members, or (public channels) any team member.
-
-        System admins may read every channel.
-        """
-        if user.is_system_admin or user.id in channel.members:
+        """``HasPermissionToReadChannel``: ``read_channel_content`` (members, system admins), or,
+        for public channels, ``read_public_channel`` on the team (its members)."""
+        if channel_grants(self, user, channel, "read_channel_content"):
             return True
-        return channel.type == "O" and self.is_team_member(user, channel.team_id)
+        return channel.type == "O" and team_grants(self, user, channel.team_id, "read_public_channel")
 
     def require_read_channel(self, user: User, channel: Channel) -> None:
         """403 unless the user may read the channel."""
         if not self.can_read_channel(user, channel):
             raise forbidden("read_channel")
 
+    def may_post(self, user: User, channel: Channel) -> bool:
+        """``create_post`` on the channel (members; team admins anywhere in their team), or
+        ``create_post_public`` on the team for public channels."""
+        return channel_grants(self, user, channel, "create_post") or (
+            channel.type == "O" and team_grants(self, user, channel.team_id, "create_post_public")
+        )
+
     def require_post_channel(self, user: User, channel: Channel) -> None:
-        """403 unless the user may post in the channel (member, or admin)."""
-        if user.is_system_admin or user.id in channel.members:
-            return
-        raise forbidden("create_post")
+        """403 unless the user may post in the channel (:meth:`may_post`)."""
+        if not self.may_post(user, channel):
+            raise forbidden("create_post")
 
     # -- channels -------------------------------------------------------------
 
@@ -207,7 +251,7 @@ class SimState(PostsState):
             purpose=purpose,
         )
         self.channels[channel.id] = channel
-        self.add_channel_member(channel, creator, announce=False)
+        self.add_channel_member(channel, creator, announce=False).roles = "channel_user channel_admin"
         self.publish(
             "channel_created",
             {"channel_id": channel.id, "team_id": team_id},
@@ -223,20 +267,25 @@ class SimState(PostsState):
         member = ChannelMember(channel_id=channel.id, user_id=user.id, last_update_at=self.clock())
         channel.members[user.id] = member
         if announce:
+            # Two events, as AddUserToChannel sends: to the channel but the newcomer, and to them.
+            data = {"user_id": user.id, "team_id": channel.team_id}
             self.publish(
-                "user_added",
-                {"user_id": user.id, "team_id": channel.team_id},
-                Broadcast(channel_id=channel.id),
+                "user_added", data, Broadcast(channel_id=channel.id, omit_users=frozenset({user.id}))
             )
+            self.publish("user_added", data, Broadcast(channel_id=channel.id, user_id=user.id))
         return member
 
-    def remove_channel_member(self, channel: Channel, user: User) -> None:
+    def remove_channel_member(self, channel: Channel, user: User, remover: User | None = None) -> None:
         """Remove a user from a channel and announce ``user_removed``."""
         if channel.members.pop(user.id, None) is None:
             return
-        data = {"channel_id": channel.id, "remover_id": user.id, "user_id": user.id}
-        self.publish("user_removed", data, Broadcast(channel_id=channel.id))
-        self.publish("user_removed", data, Broadcast(user_id=user.id))
+        remover_id = (remover or user).id
+        self.publish(
+            "user_removed", {"user_id": user.id, "remover_id": remover_id}, Broadcast(channel_id=channel.id)
+        )
+        self.publish(
+            "user_removed", {"channel_id": channel.id, "remover_id": remover_id}, Broadcast(user_id=user.id)
+        )
 
     def direct_channel(self, creator: User, other: User) -> Channel:
         """The direct channel between two users, created on first use."""
@@ -288,18 +337,27 @@ class SimState(PostsState):
         )
         return channel
 
-    def archive_channel(self, channel: Channel) -> None:
-        """Archive (soft-delete) an open or private channel; broadcast ``channel_deleted``."""
+    def archive_channel(self, channel: Channel, by: User | None = None) -> None:
+        """Archive (soft-delete) an open or private channel; broadcast ``channel_deleted``.
+
+        ``by`` (a request's user) gets the ``system_channel_deleted`` message posted first.
+        """
         if channel.type not in ("O", "P"):
             raise AppError(400, "api.channel.delete_channel.type.invalid", "Cannot delete this channel.")
         if channel.delete_at:
             raise AppError(400, "api.channel.delete_channel.deleted.app_error", "The channel is archived.")
+        if channel.name == system_posts.DEFAULT_CHANNEL:
+            raise AppError(
+                400, "api.channel.delete_channel.cannot.app_error", "Unable to delete the default channel."
+            )
+        if by is not None:
+            system_posts.channel_archived(self, by, channel)
         channel.delete_at = channel.update_at = self.clock()
-        self.publish(
-            "channel_deleted",
-            {"channel_id": channel.id, "delete_at": channel.delete_at, "team_id": channel.team_id},
-            Broadcast(team_id=channel.team_id),
+        # Public channels are announced to the team, private ones to their members.
+        audience = (
+            Broadcast(team_id=channel.team_id) if channel.type == "O" else Broadcast(channel_id=channel.id)
         )
+        self.publish("channel_deleted", {"channel_id": channel.id, "delete_at": channel.delete_at}, audience)
 
     def save_file(self, uploader: User, channel: Channel, name: str, mime_type: str, data: bytes) -> FileInfo:
         """Store an uploaded file, not yet attached to any post."""

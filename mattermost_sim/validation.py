@@ -154,13 +154,14 @@ def _app_error(problems: _Problems) -> AppError:
     if problems.status == 401:
         error = unauthorized()
         error.detailed_error = detail
+        error.keep_detail = True
         return error
     messages = {
         404: "Sorry, we could not find the page.",
         405: "Method not allowed.",
     }
     message = messages.get(problems.status, f"Invalid request: {detail}")
-    return AppError(problems.status, problems.error_id, message, detail)
+    return AppError(problems.status, problems.error_id, message, detail, keep_detail=True)
 
 
 # ---------------------------------------------------------------- middleware

@@ -13,7 +13,6 @@ import asyncio
 import json
 import logging
 import random
-import re
 import time
 from typing import Any, Literal
 
@@ -34,14 +33,12 @@ from .websocket_connections import (
     reply_frame,
     resume_params,
 )
+from .websocket_hooks import mentioned_users, thread_followers
 
 log = logging.getLogger(__name__)
 
 HANDLER_EXIT_TIMEOUT = 2.0
 _ENDED = frozenset({WSMsgType.CLOSE, WSMsgType.CLOSING, WSMsgType.CLOSED, WSMsgType.ERROR})
-# An @-mention: not preceded by a word character (so e-mail addresses do not count).
-_MENTION_RE = re.compile(r"(?<![\w@])@([a-z0-9][a-z0-9._-]*)", re.IGNORECASE)
-_CHANNEL_WIDE_MENTIONS = frozenset({"channel", "all", "here"})
 
 DropMode = Literal["close", "going_away", "abort"]
 
@@ -71,14 +68,18 @@ class WebsocketHub:
         if not recipients:
             return
         broadcast = event.broadcast.to_json()
-        mentioned = self._mentioned(event) if event.event == "posted" else set()
+        posted = event.event == "posted"
+        mentioned = mentioned_users(self.state, event) if posted else set()
+        followers = thread_followers(self.state, event) if posted else set()
         for connection in list(self._connections.values()):
             if connection.user_id not in recipients:
                 continue
             data = event.data
+            # addMentionsBroadcastHook/addFollowersBroadcastHook: each receiver learns only of itself.
             if connection.user_id in mentioned:
-                # addMentionsBroadcastHook: each receiver learns only of its own mention.
                 data = {**data, "mentions": json.dumps([connection.user_id])}
+            if connection.user_id in followers:
+                data = {**data, "followers": json.dumps([connection.user_id])}
             self._send_event(connection, event.event, data, broadcast)
 
     def _recipients(self, broadcast: Broadcast) -> set[str]:
@@ -93,29 +94,12 @@ class WebsocketHub:
             users = set(team.members) if team is not None else set()
         else:
             users = {connection.user_id for connection in self._connections.values()}
+        if broadcast.contains_sanitized_data or broadcast.contains_sensitive_data:
+            admins = {
+                uid for uid in users if uid in self.state.users and self.state.users[uid].is_system_admin
+            }
+            users = admins if broadcast.contains_sensitive_data else users - admins
         return users - broadcast.omit_users
-
-    def _mentioned(self, event: Event) -> set[str]:
-        """Users a ``posted`` event's post mentions: @username, channel-wide, the other DM member."""
-        try:
-            post = json.loads(str(event.data.get("post", "")))
-        except ValueError:
-            return set()
-        channel = self.state.channels.get(post.get("channel_id", "")) if isinstance(post, dict) else None
-        if channel is None:
-            return set()
-        members = set(channel.members)
-        mentioned = set(members) if channel.type == "D" else set()
-        for match in _MENTION_RE.finditer(str(post.get("message", ""))):
-            name = match.group(1).lower()
-            if name in _CHANNEL_WIDE_MENTIONS:
-                mentioned |= members
-                continue
-            user = self.state.user_by_username(name) or self.state.user_by_username(name.rstrip("._-"))
-            if user is not None:
-                mentioned.add(user.id)
-        mentioned.discard(str(post.get("user_id", "")))
-        return mentioned
 
     def _send_event(
         self, connection: ConnectionState, name: str, data: dict[str, Any], broadcast: dict[str, Any]
@@ -164,15 +148,16 @@ class WebsocketHub:
 
     async def _serve(self, sock: ClientSocket, request: web.Request) -> None:
         """Authenticate, then read client frames until the socket ends or a deadline passes."""
-        try:
-            resume = resume_params(request.query)
-        except InvalidResumeError as error:
-            log.info("websocket reconnect refused: %s", error)
-            sock.hang_up()
-            return
         token = bearer_token(request)
         user = self.state.user_by_token(token) if token else None
         if user is not None:
+            # Reconnect parameters count only for a session on the upgrade request.
+            try:
+                resume = resume_params(request.query)
+            except InvalidResumeError as error:
+                log.info("websocket reconnect refused: %s", error)
+                sock.hang_up()
+                return
             self._register(sock, user, resume)
         auth_deadline = time.monotonic() + self.settings.auth_timeout
         while not sock.closing:

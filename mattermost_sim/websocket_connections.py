@@ -132,19 +132,22 @@ class InvalidResumeError(ValueError):
 
 
 def resume_params(query: Any) -> tuple[str, int] | None:
-    """``(connection_id, sequence_number)`` from a reconnect URL, or None for a fresh connection."""
-    connection_id = query.get("connection_id")
-    sequence = query.get("sequence_number")
-    if connection_id is None and sequence is None:
+    """``(connection_id, sequence_number)`` from a reconnect URL, or None for a fresh connection.
+
+    As ``connectWebSocket``: without a ``connection_id`` (absent or empty) the connection is
+    fresh, whatever ``sequence_number`` says; with one, it must be a valid id and come with an
+    integer ``sequence_number`` (``PopulateWebConnConfig``), else the server hangs up.
+    """
+    connection_id = query.get("connection_id") or ""
+    sequence = query.get("sequence_number") or ""
+    if not connection_id:
         return None
-    if connection_id is None or sequence is None or not is_valid_id(connection_id):
+    if not is_valid_id(connection_id) or not sequence:
         raise InvalidResumeError(f"connection_id={connection_id!r} sequence_number={sequence!r}")
     try:
         number = int(sequence)
     except ValueError:
         raise InvalidResumeError(f"sequence_number={sequence!r}") from None
-    if number < 0:
-        raise InvalidResumeError(f"sequence_number={sequence!r}")
     return connection_id, number
 
 

@@ -16,8 +16,9 @@ from ..state import SimState
 SINCE_LIMIT = 1000
 
 
-def _key(post: Post) -> tuple[int, str]:
-    return (post.create_at, post.id)
+def _key(post: Post) -> tuple[int, int]:
+    """Timeline order: ``create_at``, then the order posts were made (the store's index order)."""
+    return (post.create_at, post.seq)
 
 
 def last_change_at(post: Post) -> int:
@@ -44,14 +45,14 @@ def channel_post_list(state: SimState, channel_id: str, query: PostQuery) -> dic
     start, stop = query.page * query.per_page, (query.page + 1) * query.per_page
     if query.since > 0:
         changed = [p for p in every if last_change_at(p) > query.since][::-1]
-        return _render(state, changed[:SINCE_LIMIT], "", "", has_next=len(changed) > SINCE_LIMIT)
+        return _render(state, changed[:SINCE_LIMIT], "", "")
     if query.after:
         anchor = state.posts.get(query.after)
         newer = [p for p in timeline if anchor is not None and _key(p) > _key(anchor)]
         window = newer[start:stop][::-1]
         prev_id = query.after if query.page == 0 else _older_than(timeline, window)
-        next_id = _newer_than(timeline, window) if window else ""
-        return _render(state, window, next_id, prev_id, has_next=len(newer) > stop)
+        next_id = _newer_than(timeline, window) if len(window) >= query.per_page else ""
+        return _render(state, window, next_id, prev_id)
     newest_first = timeline[::-1]
     if query.before:
         anchor = state.posts.get(query.before)
@@ -61,34 +62,38 @@ def channel_post_list(state: SimState, channel_id: str, query: PostQuery) -> dic
         next_id = query.before
     else:
         next_id = "" if query.page == 0 and not query.before else _newer_than(timeline, window)
-    prev_id = _older_than(timeline, window) if window else ""
-    return _render(state, window, next_id, prev_id, has_next=len(newest_first) > stop)
+    full = not query.before or len(window) >= query.per_page
+    prev_id = _older_than(timeline, window) if full else ""
+    return _render(state, window, next_id, prev_id)
 
 
 def thread_post_list(state: SimState, post: Post) -> dict[str, Any]:
     """The ``PostList`` of the thread a post belongs to, newest first."""
     root_id = post.root_id or post.id
     thread = [p for p in state.posts.values() if not p.delete_at and root_id in (p.id, p.root_id)]
-    return _render(state, sorted(thread, key=_key, reverse=True), "", "", has_next=False)
+    listing = _render(state, sorted(thread, key=_key, reverse=True), "", "")
+    listing["has_next"] = False  # threads are paged (``perPage``); one page here
+    return listing
 
 
 def _newer_than(timeline: list[Post], window: list[Post]) -> str:
+    """``GetNextPostIdFromPostList``: the first post of a later millisecond than the window's newest."""
     if not window:
         return ""
-    newest = _key(window[0])
-    return next((p.id for p in timeline if _key(p) > newest), "")
+    newest = window[0].create_at
+    return next((p.id for p in timeline if p.create_at > newest), "")
 
 
 def _older_than(timeline: list[Post], window: list[Post]) -> str:
+    """``GetPrevPostIdFromPostList``: the newest post of an earlier millisecond than the window's
+    oldest (posts sharing its millisecond but left out of the window are skipped)."""
     if not window:
         return ""
-    oldest = _key(window[-1])
-    return next((p.id for p in reversed(timeline) if _key(p) < oldest), "")
+    oldest = window[-1].create_at
+    return next((p.id for p in reversed(timeline) if p.create_at < oldest), "")
 
 
-def _render(
-    state: SimState, ordered: list[Post], next_id: str, prev_id: str, *, has_next: bool
-) -> dict[str, Any]:
+def _render(state: SimState, ordered: list[Post], next_id: str, prev_id: str) -> dict[str, Any]:
     posts = {p.id: p.to_json() for p in ordered}
     # Replies bring their whole thread along, outside ``order`` (skipFetchThreads=false).
     root_ids = {p.root_id for p in ordered if p.root_id}
@@ -100,6 +105,5 @@ def _render(
         "posts": posts,
         "next_post_id": next_id,
         "prev_post_id": prev_id,
-        "has_next": has_next,
         "first_inaccessible_post_time": 0,
     }

@@ -6,9 +6,11 @@ from typing import Any
 
 from aiohttp import web
 
+from .. import system_posts
 from ..app import current_user, sim_of
 from ..errors import AppError, forbidden, not_found
-from ..models import Channel, User
+from ..models import Channel, ChannelMember, User
+from ..permissions import channel_grants, team_grants
 from ..state import SimState
 from ._json import (
     CHANNEL_NAME,
@@ -37,12 +39,6 @@ def _channel_missing_by_name() -> AppError:
     return not_found("app.channel.get_by_name.missing.app_error", "Unable to find the existing channel.")
 
 
-def require_channel_member_or_admin(user: User, channel: Channel, permission: str) -> None:
-    """403 unless the user is a member of the channel or a system admin."""
-    if not user.is_system_admin and user.id not in channel.members:
-        raise forbidden(permission)
-
-
 def visible_by_name(state: SimState, user: User, channel: Channel) -> Channel:
     """``getChannelByName``'s rule: open channels need the team; private ones hide behind 404."""
     if channel.type == "O":
@@ -65,8 +61,9 @@ async def create_channel(request: web.Request) -> web.Response:
     if not display_name:
         raise invalid_body_param("display_name")
     state = sim_of(request).state
-    if not user.is_system_admin and not state.is_team_member(user, team_id):
-        raise forbidden("create_private_channel" if channel_type == "P" else "create_public_channel")
+    permission = "create_private_channel" if channel_type == "P" else "create_public_channel"
+    if not team_grants(state, user, team_id, permission):
+        raise forbidden(permission)
     channel = state.create_channel(
         user,
         team_id,
@@ -76,6 +73,7 @@ async def create_channel(request: web.Request) -> web.Response:
         string_field(body, "header"),
         string_field(body, "purpose"),
     )
+    system_posts.joined_channel(state, user, channel)
     return json_response(channel.to_json(), status=201)
 
 
@@ -97,11 +95,14 @@ async def patch_channel(request: web.Request) -> web.Response:
     permission = (
         "manage_private_channel_properties" if channel.type == "P" else "manage_public_channel_properties"
     )
-    require_channel_member_or_admin(user, channel, permission)
+    if not channel_grants(state, user, channel, permission):
+        raise forbidden(permission)
     changes = {key: string_field(body, key) for key in ("display_name", "header", "purpose") if key in body}
     if channel.type in ("D", "G") and ("display_name" in changes or "purpose" in changes):
         raise invalid_body_param("channel")
+    before = {"display_name": channel.display_name, "header": channel.header, "purpose": channel.purpose}
     state.patch_channel(channel, **changes)
+    system_posts.channel_patched(state, user, channel, before)
     return json_response(channel.to_json())
 
 
@@ -111,8 +112,9 @@ async def delete_channel(request: web.Request) -> web.Response:
     state = sim_of(request).state
     channel = state.get_channel(path_id(request, "channel_id"))
     permission = "delete_private_channel" if channel.type == "P" else "delete_public_channel"
-    require_channel_member_or_admin(user, channel, permission)
-    state.archive_channel(channel)
+    if not channel_grants(state, user, channel, permission):
+        raise forbidden(permission)
+    state.archive_channel(channel, by=user)
     return status_ok()
 
 
@@ -143,57 +145,82 @@ async def get_channel_by_team_and_channel_names(request: web.Request) -> web.Res
     return json_response(visible_by_name(state, user, channel).to_json())
 
 
-def _require_may_add(state: SimState, caller: User, channel: Channel, user_ids: list[str]) -> None:
-    """``addChannelMember``'s permission rule for the caller."""
-    if caller.is_system_admin:
-        return
-    if channel.type == "O":
-        if not state.is_team_member(caller, channel.team_id):
-            permission = (
-                "join_public_channels" if user_ids == [caller.id] else "manage_public_channel_members"
-            )
-            raise forbidden(permission)
-        return
-    if caller.id not in channel.members:
-        raise forbidden("manage_private_channel_members")
+def _may_add(state: SimState, caller: User, channel: Channel, user_id: str) -> str:
+    """``addChannelMember``'s permission rule: the permission missing to add ``user_id``, or ``""``."""
+    if channel.type == "P":
+        return (
+            ""
+            if channel_grants(state, caller, channel, "manage_private_channel_members")
+            else ("manage_private_channel_members")
+        )
+    if user_id == caller.id:
+        if user_id in channel.members or team_grants(state, caller, channel.team_id, "join_public_channels"):
+            return ""
+        return "join_public_channels"
+    if channel_grants(state, caller, channel, "manage_public_channel_members"):
+        return ""
+    return "manage_public_channel_members"
 
 
 async def add_channel_members(request: web.Request) -> web.Response:
-    """POST /channels/{channel_id}/members: ``user_id`` (one member) or ``user_ids`` (an array); 201."""
+    """POST /channels/{channel_id}/members: ``user_id`` (one member) or ``user_ids`` (an array); 201.
+
+    Each new member is announced and gets the system message (joined, or added by the caller).
+    """
     caller = current_user(request)
     state = sim_of(request).state
     channel = state.get_channel(path_id(request, "channel_id"))
     body = await read_json_object(request, "user_id")
-    many = "user_ids" in body and body["user_ids"] is not None
+    many = isinstance(body.get("user_ids"), list)
     user_ids = _member_ids(body, many)
     if channel.type in ("D", "G"):
         raise AppError(
             400, "api.channel.add_user_to_channel.type.app_error", "Can not add user to this channel type."
         )
-    if channel.delete_at:
-        raise AppError(400, "api.channel.add_members.archived_channel.app_error", "Channel is archived.")
-    _require_may_add(state, caller, channel, user_ids)
-    targets = [state.get_user(uid) for uid in user_ids]
-    for target in targets:
-        if not state.is_team_member(target, channel.team_id):
-            raise not_found(
-                "app.team.get_member.missing.app_error", "No team member found for that user ID and team ID."
-            )
-    members = [state.add_channel_member(channel, target).to_json() for target in targets]
-    return json_response(members if many else members[0], status=201)
+    if channel.type == "P" and _may_add(state, caller, channel, ""):
+        raise forbidden("manage_private_channel_members")
+    members, last_error = [], None
+    for user_id in user_ids:
+        try:
+            missing = _may_add(state, caller, channel, user_id)
+            if missing:
+                raise forbidden(missing)
+            members.append(_add_member(state, caller, channel, user_id))
+        except AppError as error:
+            last_error = error
+    if last_error is not None and not members:
+        raise last_error
+    body_out = [member.to_json() for member in members]
+    single = not many and len(members) == 1 and members[0].user_id == body.get("user_id")
+    return json_response(body_out[0] if single else body_out, status=201)
+
+
+def _add_member(state: SimState, caller: User, channel: Channel, user_id: str) -> ChannelMember:
+    existing = channel.members.get(user_id)
+    if existing is not None:
+        return existing
+    target = state.get_user(user_id)
+    if not state.is_team_member(target, channel.team_id):
+        raise not_found(
+            "app.team.get_member.missing.app_error", "No team member found for that user ID and team ID."
+        )
+    member = state.add_channel_member(channel, target)
+    system_posts.member_added(state, caller, target, channel)
+    return member
 
 
 def _member_ids(body: dict[str, Any], many: bool) -> list[str]:
     if many:
         raw = body["user_ids"]
-        if not isinstance(raw, list) or not 0 < len(raw) <= MAX_USER_IDS:
+        if len(raw) > MAX_USER_IDS:
             raise invalid_body_param("user_ids")
-        ids = list(dict.fromkeys(raw))
-    else:
-        ids = [string_field(body, "user_id")]
-    if not all(isinstance(uid, str) and is_valid_id(uid) for uid in ids):
-        raise invalid_body_param("user_id")
-    return ids
+        if not all(isinstance(uid, str) and is_valid_id(uid) for uid in raw):
+            raise invalid_body_param("user_id in user_ids")
+        return list(dict.fromkeys(raw))
+    user_id = body.get("user_id")
+    if not isinstance(user_id, str) or not is_valid_id(user_id):
+        raise invalid_body_param("user_id or user_ids")
+    return [user_id]
 
 
 async def get_channel_members(request: web.Request) -> web.Response:
@@ -240,7 +267,8 @@ async def remove_channel_member(request: web.Request) -> web.Response:
         permission = (
             "manage_private_channel_members" if channel.type == "P" else "manage_public_channel_members"
         )
-        require_channel_member_or_admin(caller, channel, permission)
+        if not channel_grants(state, caller, channel, permission):
+            raise forbidden(permission)
     if channel.name == DEFAULT_CHANNEL:
         raise AppError(
             400,
@@ -252,7 +280,12 @@ async def remove_channel_member(request: web.Request) -> web.Response:
             "app.channel.get_member.missing.app_error",
             "No channel member found for that user ID and channel ID.",
         )
-    state.remove_channel_member(channel, target)
+    state.remove_channel_member(channel, target, remover=caller)
+    if user_id == caller.id:
+        enabled = sim_of(request).config.enable_default_channel_leave_join_messages
+        system_posts.left_channel(state, caller, channel, enabled)
+    else:
+        system_posts.removed_from_channel(state, caller, target, channel)
     return status_ok()
 
 

@@ -1,9 +1,11 @@
 """REST routes: custom slash command management (``/api/v4/commands``).
 
-Rules follow ``api4/command.go`` and ``model.Command.IsValid``. The simulator grants
-``manage_slash_commands`` (own commands) to every member of the command's team and
-``manage_others_slash_commands`` to system admins only. Commands a caller may not see
-answer 404, as Mattermost hides their existence.
+Rules follow ``api4/command.go`` and ``model.Command.IsValid``, with Mattermost's default roles:
+``manage_own_slash_commands`` and ``manage_others_slash_commands`` belong to team admins (and
+system admins), so people without them get 403 (creating, listing custom commands) or 404
+(reading, changing one: Mattermost hides their existence). Listing with ``custom_only=false``
+shows the built-in commands too, and to people without the permission only commands with
+autocomplete on.
 """
 
 from __future__ import annotations
@@ -16,9 +18,11 @@ from urllib.parse import urlsplit
 from aiohttp import web
 
 from ..app import current_user, sim_of
+from ..builtin_commands import BUILT_IN_COMMANDS, BUILT_IN_TRIGGERS, built_in_commands_json
 from ..errors import AppError, forbidden, invalid_param, invalid_url_param
 from ..ids import is_valid_id, new_id
 from ..models import Command, User
+from ..permissions import team_grants
 from ..state import SimState
 
 TRIGGER_MIN_LENGTH = 1
@@ -26,14 +30,6 @@ TRIGGER_MAX_LENGTH = 128
 URL_MAX_LENGTH = 1024
 DISPLAY_NAME_MAX_LENGTH = 64
 DESCRIPTION_MAX_LENGTH = 128
-# Triggers of Mattermost's built-in commands, which custom commands may not take.
-BUILT_IN_TRIGGERS = frozenset(
-    {
-        "away", "code", "collapse", "dnd", "echo", "expand", "groupmsg", "header", "help", "invite",
-        "invite_people", "join", "kick", "leave", "logout", "me", "msg", "mute", "offline", "online",
-        "open", "purpose", "remove", "rename", "search", "settings", "shortcuts", "shrug", "status",
-    }
-)  # fmt: skip
 _STRING_FIELDS = (
     "team_id", "trigger", "method", "url", "display_name", "description", "username", "icon_url",
     "auto_complete_desc", "auto_complete_hint", "creator_id", "id",
@@ -69,14 +65,19 @@ async def _command_body(request: web.Request) -> dict[str, Any]:
 
 
 def _may_manage_team_commands(state: SimState, user: User, team_id: str) -> bool:
-    """``manage_slash_commands`` on the team."""
-    return user.is_system_admin or state.is_team_member(user, team_id)
+    """``manage_own_slash_commands`` on the team."""
+    return team_grants(state, user, team_id, "manage_own_slash_commands")
+
+
+def _may_manage_others(state: SimState, user: User, team_id: str) -> bool:
+    """``manage_others_slash_commands`` on the team."""
+    return team_grants(state, user, team_id, "manage_others_slash_commands")
 
 
 def _may_manage(state: SimState, user: User, command: Command) -> bool:
-    """Whether ``user`` may see and change ``command`` (own, or any as a system admin)."""
+    """Whether ``user`` may see and change ``command`` (own, or anyone's with the others permission)."""
     return _may_manage_team_commands(state, user, command.team_id) and (
-        user.is_system_admin or command.creator_id == user.id
+        command.creator_id == user.id or _may_manage_others(state, user, command.team_id)
     )
 
 
@@ -142,10 +143,10 @@ async def create_command(request: web.Request) -> web.Response:
     body = await _command_body(request)
     team_id = str(body.get("team_id") or "")
     if not _may_manage_team_commands(state, user, team_id):
-        raise forbidden("manage_slash_commands")
+        raise forbidden("manage_own_slash_commands")
     creator_id = str(body.get("creator_id") or "") or user.id
     if creator_id != user.id:
-        if not user.is_system_admin:
+        if not _may_manage_others(state, user, team_id):
             raise forbidden("manage_others_slash_commands")
         state.get_user(creator_id)
     now = state.clock()
@@ -167,32 +168,33 @@ async def create_command(request: web.Request) -> web.Response:
 
 
 async def list_commands(request: web.Request) -> web.Response:
-    """``GET /api/v4/commands?team_id=&custom_only=``: the team's commands the caller manages.
+    """``GET /api/v4/commands?team_id=&custom_only=``: the team's commands the caller may see.
 
-    With ``custom_only=true`` they come whole (token included); otherwise sanitized, as
-    Mattermost lists them next to the built-in commands.
+    ``custom_only=true`` (``manage_own_slash_commands``): the custom commands the caller manages,
+    whole (token included). Otherwise the built-in commands and the custom ones, sanitized: those
+    the caller manages, or for people without the permission those with autocomplete on.
     """
     user = current_user(request)
     state = sim_of(request).state
     team_id = request.query.get("team_id", "")
     if not team_id:
         raise invalid_param("team_id")
-    if not (user.is_system_admin or state.is_team_member(user, team_id)):
+    if not team_grants(state, user, team_id, "view_team"):
         raise forbidden("view_team")
     custom_only = request.query.get("custom_only", "").lower() in ("1", "t", "true")
-    if custom_only and not _may_manage_team_commands(state, user, team_id):
-        raise forbidden("manage_slash_commands")
-    commands = sorted(
-        (
-            c
-            for c in state.commands.values()
-            if c.team_id == team_id and not c.delete_at and _may_manage(state, user, c)
-        ),
+    manages = _may_manage_team_commands(state, user, team_id)
+    if custom_only and not manages:
+        raise forbidden("manage_own_slash_commands")
+    team_commands = sorted(
+        (c for c in state.commands.values() if c.team_id == team_id and not c.delete_at),
         key=lambda c: (c.create_at, c.id),
     )
     if custom_only:
-        return _json([command.to_json() for command in commands])
-    return _json([_sanitized(command) for command in commands])
+        return _json([c.to_json() for c in team_commands if _may_manage(state, user, c)])
+    visible = [c for c in team_commands if (_may_manage(state, user, c) if manages else c.auto_complete)]
+    taken = {trigger for trigger, *_ in BUILT_IN_COMMANDS}
+    custom = [_sanitized(c) for c in visible if c.trigger not in taken]
+    return _json(built_in_commands_json() + custom)
 
 
 def _managed_command(request: web.Request, user: User) -> Command:
@@ -264,7 +266,9 @@ def register(app: web.Application) -> None:
     """Add the command management routes."""
     app.router.add_post("/api/v4/commands", create_command)
     app.router.add_get("/api/v4/commands", list_commands)
-    app.router.add_get("/api/v4/commands/{command_id}", get_command)
-    app.router.add_put("/api/v4/commands/{command_id}", update_command)
-    app.router.add_delete("/api/v4/commands/{command_id}", delete_command)
-    app.router.add_put("/api/v4/commands/{command_id}/regen_token", regen_command_token)
+    # Mattermost's router takes {command_id:[A-Za-z0-9]+}: anything else is not a route (404).
+    command = "/api/v4/commands/{command_id:[A-Za-z0-9]+}"
+    app.router.add_get(command, get_command)
+    app.router.add_put(command, update_command)
+    app.router.add_delete(command, delete_command)
+    app.router.add_put(f"{command}/regen_token", regen_command_token)

@@ -9,6 +9,7 @@ from aiohttp import web
 from ..app import current_user, sim_of
 from ..errors import AppError, forbidden
 from ..models import Channel, Post, User
+from ..permissions import channel_grants
 from ..state import SimState
 from . import reactions
 from ._json import (
@@ -74,16 +75,33 @@ def _attachable(state: SimState, author: User, channel: Channel, file_ids: list[
     return attachable
 
 
-def _require_editable(state: SimState, user: User, post_id: str) -> tuple[Post, Channel]:
-    """``edit_post`` (own posts: channel members) or ``edit_others_posts`` (admins); missing posts 403."""
+def _require_editable(
+    request: web.Request, user: User, post_id: str, message: str | None
+) -> tuple[Post, Channel]:
+    """``edit_post`` (own posts: channel members) or ``edit_others_posts`` (system admins), then
+    ``ServiceSettings.PostEditTimeLimit`` for a new ``message`` (any caller, bots and admins too);
+    missing posts 403."""
+    state = sim_of(request).state
     post = state.posts.get(post_id)
     if post is None or post.delete_at:
         raise forbidden("edit_post")
     channel = state.get_channel(post.channel_id)
-    if not user.is_system_admin and user.id not in channel.members:
+    if not channel_grants(state, user, channel, "edit_post"):
         raise forbidden("edit_post")
-    if post.user_id != user.id and not user.is_system_admin:
+    if post.user_id != user.id and not channel_grants(state, user, channel, "edit_others_posts"):
         raise forbidden("edit_others_posts")
+    limit = sim_of(request).config.post_edit_time_limit
+    if limit != -1 and message is not None and state.clock() > post.create_at + limit * 1000:
+        raise AppError(
+            400,
+            "api.post.update_post.permissions_time_limit.app_error",
+            f"Post edit is only allowed for {limit} seconds. "
+            "Please ask your System Administrator for details.",
+        )
+    if post.type.startswith("system_"):
+        raise AppError(
+            400, "api.post.update_post.system_message.app_error", "Unable to update system message."
+        )
     if channel.delete_at:
         raise AppError(
             400,
@@ -119,17 +137,27 @@ async def create_post(request: web.Request) -> web.Response:
     root_id = string_field(body, "root_id")
     if root_id and not is_valid_id(root_id):
         raise invalid_body_param("root_id")
+    post_type = string_field(body, "type")
+    if post_type.startswith("system_"):
+        raise AppError(400, "api.context.invalid_param.app_error", "Invalid post.type parameter.")
+    create_at = body.get("create_at")
+    backdated = create_at if isinstance(create_at, int) and user.is_system_admin else 0
+    pending_post_id = string_field(body, "pending_post_id")
     post = state.create_post(
         user,
         channel,
         string_field(body, "message"),
         root_id=root_id,
         props=_props(body, {}),
-        post_type=string_field(body, "type"),
+        post_type=post_type,
         file_ids=_attachable(state, user, channel, _file_ids(body) or []),
-        pending_post_id=string_field(body, "pending_post_id"),
+        pending_post_id=pending_post_id,
+        create_at=backdated,
+        remote_id="",
     )
-    return json_response(post.to_json(), status=201)
+    answer = post.to_json()
+    answer["pending_post_id"] = pending_post_id
+    return json_response(answer, status=201)
 
 
 async def get_post(request: web.Request) -> web.Response:
@@ -153,7 +181,9 @@ async def update_post(request: web.Request) -> web.Response:
         _bool(body, "has_reactions"),
         _file_ids(body),
     )
-    post, _ = _require_editable(state, user, post_id)
+    original = state.posts.get(post_id)
+    changed = original is None or original.message != message
+    post, _ = _require_editable(request, user, post_id, message if changed else None)
     post.is_pinned, post.has_reactions = is_pinned, has_reactions
     if file_ids is not None:
         post.file_ids = file_ids
@@ -166,8 +196,9 @@ async def patch_post(request: web.Request) -> web.Response:
     post_id = path_id(request, "post_id")
     body = await read_json_object(request, "post")
     state = sim_of(request).state
-    post, _ = _require_editable(state, user, post_id)
-    message = string_field(body, "message", post.message) if "message" in body else post.message
+    new_message = string_field(body, "message") if body.get("message") is not None else None
+    post, _ = _require_editable(request, user, post_id, new_message)
+    message = post.message if new_message is None else new_message
     props, file_ids = _props(body, None), _file_ids(body)
     is_pinned = _bool(body, "is_pinned") if "is_pinned" in body else post.is_pinned
     has_reactions = _bool(body, "has_reactions") if "has_reactions" in body else post.has_reactions
@@ -178,21 +209,22 @@ async def patch_post(request: web.Request) -> web.Response:
 
 
 async def delete_post(request: web.Request) -> web.Response:
-    """DELETE /posts/{post_id}: own posts (channel members) or anyone's (admins); replies go too."""
+    """DELETE /posts/{post_id}: ``delete_post`` for one's own (channel members, team admins),
+    ``delete_others_posts`` for anyone's (team and system admins); replies go too."""
     user = current_user(request)
     state = sim_of(request).state
     post = state.get_post(path_id(request, "post_id"))
     channel = state.get_channel(post.channel_id)
-    if not user.is_system_admin and user.id not in channel.members:
+    if not channel_grants(state, user, channel, "delete_post"):
         raise forbidden("delete_post")
-    if post.user_id != user.id and not user.is_system_admin:
+    if post.user_id != user.id and not channel_grants(state, user, channel, "delete_others_posts"):
         raise forbidden("delete_others_posts")
     now = state.clock()
     for reply in state.posts.values():
         if reply.root_id == post.id and not reply.delete_at:
             reply.delete_at = reply.update_at = now
     post.update_at = now
-    state.delete_post(post)
+    state.delete_post(post, by=user)
     return status_ok()
 
 

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import functools
 import re
+from pathlib import Path
 
 from aiohttp import web
 
 from ..app import current_user, sim_of
-from ..errors import AppError, forbidden
+from ..errors import AppError, forbidden, not_found
 from ..models import Post, Reaction, User
+from ..permissions import channel_grants
 from ..state import SimState
 from ._json import (
     EMOJI_NAME,
@@ -23,6 +26,18 @@ from ._json import (
 
 EMOJI_NAME_MAX_LENGTH = 64
 _EMOJI_NAME_RE = re.compile(r"^[a-zA-Z0-9\-+_]+$")
+_SYSTEM_EMOJIS = Path(__file__).resolve().parent.parent / "system_emojis.txt"
+
+
+@functools.cache
+def _system_emojis() -> frozenset[str]:
+    """Mattermost's system emoji names (``model.SystemEmojis`` of the pinned server)."""
+    return frozenset(_SYSTEM_EMOJIS.read_text().split())
+
+
+def is_system_emoji(name: str) -> bool:
+    """Whether ``name`` is one of Mattermost's system emojis (the simulator has no custom ones)."""
+    return name in _system_emojis()
 
 
 def _invalid_reaction() -> AppError:
@@ -30,10 +45,11 @@ def _invalid_reaction() -> AppError:
 
 
 def _reactable_post(state: SimState, user: User, post_id: str, permission: str) -> Post:
-    """A live post in a channel the user may read; anything else is 403, as ``ByPost`` checks answer."""
+    """A live post on whose channel the user holds ``permission`` (``SessionHasPermissionToChannelByPost``:
+    channel roles, then team roles); anything else is 403."""
     post = state.posts.get(post_id)
     channel = state.channels.get(post.channel_id) if post is not None and not post.delete_at else None
-    if post is None or channel is None or not state.can_read_channel(user, channel):
+    if post is None or channel is None or not channel_grants(state, user, channel, permission):
         raise forbidden(permission)
     return post
 
@@ -61,6 +77,8 @@ async def save_reaction(request: web.Request) -> web.Response:
         )
     state = sim_of(request).state
     post = _reactable_post(state, user, post_id, "add_reaction")
+    if not is_system_emoji(emoji_name):
+        raise not_found("app.emoji.get_by_name.no_result", "We could not find the emoji.")
     return json_response(_reaction_json(state.add_reaction(user, post, emoji_name), post))
 
 
@@ -84,8 +102,10 @@ async def get_reactions(request: web.Request) -> web.Response:
     """GET /posts/{post_id}/reactions: every reaction on a post the caller may read."""
     user = current_user(request)
     state = sim_of(request).state
-    post = _reactable_post(state, user, path_id(request, "post_id"), "read_channel")
-    return json_response([_reaction_json(r, post) for r in state.post_reactions(post.id)])
+    post = _reactable_post(state, user, path_id(request, "post_id"), "read_channel_content")
+    reactions = state.post_reactions(post.id)
+    # An empty list is answered as JSON null, as Go encodes a nil slice.
+    return json_response([_reaction_json(r, post) for r in reactions] if reactions else None)
 
 
 def register(app: web.Application) -> None:

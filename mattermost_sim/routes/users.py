@@ -34,48 +34,56 @@ def require_self_or_admin(caller: User, user_id: str) -> None:
         raise forbidden("edit_other_users")
 
 
+def user_json(caller: User, user: User) -> dict[str, object]:
+    """A user as one caller sees it: whole for themself and system admins, else sanitized."""
+    return user.to_json(full=caller.id == user.id or caller.is_system_admin)
+
+
 async def get_me(request: web.Request) -> web.Response:
     """GET /users/me."""
-    return json_response(current_user(request).to_json())
+    user = current_user(request)
+    return json_response(user.to_json(full=True))
 
 
 async def get_user(request: web.Request) -> web.Response:
     """GET /users/{user_id}; ``me`` is the caller."""
     caller = current_user(request)
     user_id = path_user_id(request, caller)
-    return json_response(sim_of(request).state.get_user(user_id).to_json())
+    return json_response(user_json(caller, sim_of(request).state.get_user(user_id)))
 
 
 async def get_user_by_username(request: web.Request) -> web.Response:
     """GET /users/username/{username}."""
-    current_user(request)
+    caller = current_user(request)
     user = sim_of(request).state.user_by_username(request.match_info["username"])
     if user is None:
         raise not_found(
             "app.user.get_by_username.app_error", "Unable to find an existing account matching your username."
         )
-    return json_response(user.to_json())
+    return json_response(user_json(caller, user))
 
 
 async def get_users_by_ids(request: web.Request) -> web.Response:
-    """POST /users/ids: a JSON array of ids; unknown ids are left out."""
-    current_user(request)
+    """POST /users/ids: a JSON array of ids; unknown ids are left out (whole for admins only)."""
+    caller = current_user(request)
     ids = await read_id_list(request, "user_ids")
     if not ids or len(ids) > MAX_IDS:
         raise invalid_body_param("user_ids")
     users = sim_of(request).state.users
-    return json_response([users[uid].to_json() for uid in ids if uid in users])
+    full = caller.is_system_admin
+    return json_response([users[uid].to_json(full=full) for uid in ids if uid in users])
 
 
 async def get_users_by_usernames(request: web.Request) -> web.Response:
     """POST /users/usernames: a JSON array of usernames; unknown ones are left out."""
-    current_user(request)
+    caller = current_user(request)
     usernames = await read_id_list(request, "usernames")
     if not usernames or len(usernames) > MAX_IDS:
         raise invalid_body_param("usernames")
     state = sim_of(request).state
     found = (state.user_by_username(name) for name in usernames)
-    return json_response([user.to_json() for user in found if user is not None])
+    full = caller.is_system_admin
+    return json_response([user.to_json(full=full) for user in found if user is not None])
 
 
 async def get_teams_for_user(request: web.Request) -> web.Response:

@@ -120,19 +120,57 @@ async def test_invalid_commands_are_refused_with_mattermost_error_ids(
 async def test_trigger_is_unique_per_team_whatever_its_case(sim: Simulator) -> None:
     await _call(sim, "POST", "/commands", BOT, _command(sim))
 
-    status, _, error = await _call(sim, "POST", "/commands", ALICE, _command(sim, trigger="INCIDENT"))
+    status, _, error = await _call(sim, "POST", "/commands", ROOT, _command(sim, trigger="INCIDENT"))
 
     assert status == 400
     assert error["id"] == "api.command.duplicate_trigger.app_error"
 
 
-async def test_only_members_of_the_team_may_create(sim: Simulator) -> None:
+async def test_only_team_admins_may_create(sim: Simulator) -> None:
     outsider = sim.state.add_user("mallory", "mallory-token")
 
-    status, _, error = await _call(sim, "POST", "/commands", outsider.token, _command(sim))
+    outsider_status, _, error = await _call(sim, "POST", "/commands", outsider.token, _command(sim))
+    member_status, _, _ = await _call(sim, "POST", "/commands", ALICE, _command(sim))
+    list_status, _, _ = await _call(sim, "GET", "/commands", ALICE, team_id=_team_id(sim), custom_only="true")
 
-    assert status == 403
+    assert (outsider_status, member_status, list_status) == (403, 403, 403)
     assert error["id"] == "api.context.permissions.app_error"
+    assert sim.state.commands == {}
+
+
+async def test_team_admin_role_granted_through_rest_lets_a_person_manage_commands(sim: Simulator) -> None:
+    alice = sim.state.user_by_username("alice")
+    assert alice is not None
+    roles_path = f"/teams/{_team_id(sim)}/members/{alice.id}/roles"
+
+    refused, _, _ = await _call(sim, "PUT", roles_path, ALICE, {"roles": "team_user team_admin"})
+    granted, _, ok = await _call(sim, "PUT", roles_path, ROOT, {"roles": "team_user team_admin"})
+    created, _, _ = await _call(sim, "POST", "/commands", ALICE, _command(sim))
+    _, _, member = await _call(sim, "GET", f"/teams/{_team_id(sim)}/members/{alice.id}", ALICE)
+
+    assert (refused, granted, ok, created) == (403, 200, {"status": "OK"}, 201)
+    assert (member["roles"], member["scheme_admin"]) == ("team_user team_admin", True)
+
+
+async def test_team_role_changes_refuse_unknown_roles_and_non_members(sim: Simulator) -> None:
+    outsider = sim.state.add_user("mallory", "mallory-token")
+    team = _team_id(sim)
+    alice = sim.state.user_by_username("alice")
+    assert alice is not None
+
+    unknown, _, unknown_error = await _call(
+        sim, "PUT", f"/teams/{team}/members/{alice.id}/roles", ROOT, {"roles": "team_user wizard"}
+    )
+    system_role, _, _ = await _call(
+        sim, "PUT", f"/teams/{team}/members/{alice.id}/roles", ROOT, {"roles": "system_admin"}
+    )
+    missing, _, missing_error = await _call(
+        sim, "PUT", f"/teams/{team}/members/{outsider.id}/roles", ROOT, {"roles": "team_user"}
+    )
+
+    assert (unknown, system_role, missing) == (400, 400, 404)
+    assert unknown_error["id"] == "app.role.get_by_name.app_error"
+    assert missing_error["id"] == "app.team.get_member.missing.app_error"
 
 
 async def test_requests_without_a_valid_token_get_401(sim: Simulator) -> None:
@@ -142,35 +180,41 @@ async def test_requests_without_a_valid_token_get_401(sim: Simulator) -> None:
     assert error["id"] == "api.context.session_expired.app_error"
 
 
-async def test_list_custom_only_finds_own_commands_with_tokens(sim: Simulator) -> None:
+async def test_list_custom_only_gives_team_admins_every_command_with_tokens(sim: Simulator) -> None:
     _, _, mine = await _call(sim, "POST", "/commands", BOT, _command(sim))
-    await _call(sim, "POST", "/commands", ALICE, _command(sim, trigger="alices"))
+    _, _, roots = await _call(sim, "POST", "/commands", ROOT, _command(sim, trigger="roots"))
 
     status, content_type, listed = await _call(
         sim, "GET", "/commands", BOT, team_id=_team_id(sim), custom_only="true"
     )
 
     assert (status, content_type) == (200, "application/json")
-    assert [(c["id"], c["token"]) for c in listed] == [(mine["id"], mine["token"])]
+    assert [(c["id"], c["token"]) for c in listed] == [
+        (mine["id"], mine["token"]),
+        (roots["id"], roots["token"]),
+    ]
 
 
-async def test_list_without_custom_only_hides_tokens_and_admins_see_every_command(sim: Simulator) -> None:
+async def test_list_without_custom_only_adds_the_built_in_commands_sanitized(sim: Simulator) -> None:
     await _call(sim, "POST", "/commands", BOT, _command(sim))
-    await _call(sim, "POST", "/commands", ALICE, _command(sim, trigger="alices"))
+    await _call(sim, "POST", "/commands", ROOT, _command(sim, trigger="quiet", auto_complete=False))
 
-    _, _, sanitized = await _call(sim, "GET", "/commands", BOT, team_id=_team_id(sim))
-    _, _, everything = await _call(sim, "GET", "/commands", ROOT, team_id=_team_id(sim), custom_only="true")
+    _, _, as_admin = await _call(sim, "GET", "/commands", BOT, team_id=_team_id(sim))
+    _, _, as_person = await _call(sim, "GET", "/commands", ALICE, team_id=_team_id(sim))
 
-    assert [(c["trigger"], c["token"], c["url"]) for c in sanitized] == [("incident", "", "")]
-    assert sorted(c["trigger"] for c in everything) == ["alices", "incident"]
-    assert all(len(c["token"]) == 26 for c in everything)
+    custom = [(c["trigger"], c["token"], c["url"]) for c in as_admin if c["id"]]
+    assert custom == [("incident", "", ""), ("quiet", "", "")]
+    assert [c["trigger"] for c in as_person if c["id"]] == ["incident"]
+    built_in = {c["trigger"] for c in as_person if not c["id"]}
+    assert {"echo", "join", "me", "help"} <= built_in
+    assert {c["trigger"] for c in as_admin if not c["id"]} == built_in
 
 
 async def test_list_needs_a_team_id(sim: Simulator) -> None:
     status, _, error = await _call(sim, "GET", "/commands", BOT)
 
     assert status == 400
-    assert error["id"] == "api.context.invalid_param.app_error"
+    assert error["id"] == "api.context.invalid_body_param.app_error"
 
 
 async def test_get_update_regen_and_delete_round_trip(sim: Simulator) -> None:
@@ -206,11 +250,11 @@ async def test_update_body_must_name_the_command_and_keep_its_team(sim: Simulato
     other_team = sim.state.add_team("other", "Other")
     status_team, _, wrong_team = await _call(sim, "PUT", path, BOT, {**created, "team_id": other_team.id})
 
-    assert (status_id, wrong_id["id"]) == (400, "api.context.invalid_param.app_error")
+    assert (status_id, wrong_id["id"]) == (400, "api.context.invalid_body_param.app_error")
     assert (status_team, wrong_team["id"]) == (400, "api.command.team_mismatch.app_error")
 
 
-async def test_other_members_cannot_see_or_change_a_command(sim: Simulator) -> None:
+async def test_people_without_the_permission_do_not_even_see_a_command(sim: Simulator) -> None:
     _, _, created = await _call(sim, "POST", "/commands", BOT, _command(sim))
     path = f"/commands/{created['id']}"
 
@@ -219,7 +263,7 @@ async def test_other_members_cannot_see_or_change_a_command(sim: Simulator) -> N
     regen_status, _, _ = await _call(sim, "PUT", f"{path}/regen_token", ALICE)
     admin_status, _, as_admin = await _call(sim, "GET", path, ROOT)
 
-    assert (get_status, delete_status, regen_status) == (404, 403, 403)
+    assert (get_status, delete_status, regen_status) == (404, 404, 404)
     assert (admin_status, as_admin["token"]) == (200, created["token"])
 
 
@@ -233,8 +277,9 @@ async def test_a_deleted_trigger_can_be_registered_again(sim: Simulator) -> None
     assert again["id"] != created["id"]
 
 
-async def test_malformed_command_id_is_a_400(sim: Simulator) -> None:
-    status, _, error = await _call(sim, "GET", "/commands/not-an-id", BOT)
+async def test_malformed_command_id_is_a_400_or_no_route(lenient_sim: Simulator) -> None:
+    status, _, error = await _call(lenient_sim, "GET", "/commands/notanid", BOT)
+    no_route, _, missing = await _call(lenient_sim, "GET", "/commands/not-an-id", BOT)
 
-    assert status == 400
-    assert error["id"] == "api.context.invalid_url_param.app_error"
+    assert (status, error["id"]) == (400, "api.context.invalid_url_param.app_error")
+    assert (no_route, missing["id"]) == (404, "api.context.404.app_error")

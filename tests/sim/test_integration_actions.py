@@ -350,7 +350,13 @@ async def test_triggers_expire_and_unknown_triggers_are_refused(
 
 async def test_a_failing_submission_target_is_a_400(sim: Simulator, integration: FakeIntegration) -> None:
     integration.on("/submit", reply_raw("down", "text/plain", status=502))
-    body = {"url": integration.url("/submit"), "channel_id": town_square(sim).id, "submission": {}}
+    channel = town_square(sim)
+    body = {
+        "url": integration.url("/submit"),
+        "channel_id": channel.id,
+        "team_id": channel.team_id,
+        "submission": {},
+    }
 
     status, _, error = await rest(sim, "POST", "/api/v4/actions/dialogs/submit", ALICE, body)
 

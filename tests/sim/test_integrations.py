@@ -74,6 +74,7 @@ async def test_the_form_carries_every_field_and_the_token_header(
         "user_mentions_ids": root.id,
         "channel_mentions": "town-square",
         "channel_mentions_ids": channel.id,
+        "root_id": "",
     }
     assert fields["response_url"][0].startswith(f"{sim.url}/hooks/commands/")
     assert response["trigger_id"] == fields["trigger_id"][0]
@@ -186,7 +187,7 @@ async def test_channel_id_must_be_a_channel_of_the_invoker(
     assert status == 500
     assert error["id"] == "api.command.execute_command.create_post_failed.app_error"
     assert sim.integrations.failures[-1].error_id == "api.command.command_post.forbidden.app_error"
-    assert sim.state.channel_posts(private["id"]) == []
+    assert [p.type for p in sim.state.channel_posts(private["id"])] == ["system_join_channel"]
 
 
 async def test_commands_run_in_a_dm_use_the_team_the_client_names(
@@ -228,7 +229,7 @@ async def test_replies_to_a_command_run_in_a_thread_stay_in_it(
     status, _, _ = await execute(sim, "/incident", root_id=root["id"])
 
     assert status == 200
-    assert "root_id" not in integration.last("/slash").fields()
+    assert integration.last("/slash").fields()["root_id"] == [root["id"]]
     assert [p.root_id for p in sim.state.channel_posts(town_square(sim).id)] == ["", root["id"]]
 
 
@@ -363,7 +364,7 @@ async def test_response_url_expires(sim: Simulator, integration: FakeIntegration
     status, _, body = await _post_to_hook(url, {"text": "too late"})
 
     assert status == 404
-    assert '"app.command_webhook.get.missing"' in body
+    assert '"web.command_webhook.general.app_error"' in body
 
 
 async def test_unknown_response_url_is_404(sim: Simulator) -> None:

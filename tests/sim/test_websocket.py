@@ -118,7 +118,7 @@ async def test_header_auth_gets_hello_envelope(
     assert event["seq"] == 0
     assert set(event["data"]) == {"server_version", "connection_id", "server_hostname"}
     assert is_valid_id(event["data"]["connection_id"])
-    assert event["data"]["server_version"].startswith("10.")
+    assert event["data"]["server_version"].startswith("11.4.")
     assert event["broadcast"] == {
         "omit_users": None,
         "user_id": user(sim, "alice").id,
@@ -454,7 +454,6 @@ async def test_another_users_connection_id_is_not_resumed(
     "params",
     [
         {"connection_id": "a" * 26},
-        {"sequence_number": "3"},
         {"connection_id": "not-an-id", "sequence_number": "3"},
         {"connection_id": "a" * 26, "sequence_number": "three"},
     ],
@@ -464,6 +463,17 @@ async def test_malformed_reconnect_parameters_close(
 ) -> None:
     async with await connect(http, sim, "alice-token", params=params) as ws:
         await assert_closed(ws)
+
+
+@pytest.mark.parametrize(
+    "params",
+    [{"connection_id": "", "sequence_number": "5"}, {"sequence_number": "3"}, {"connection_id": ""}],
+)
+async def test_without_a_connection_id_the_connection_is_fresh(
+    sim: Simulator, http: aiohttp.ClientSession, params: dict[str, str]
+) -> None:
+    async with await connect(http, sim, "alice-token", params=params) as ws:
+        assert await hello(ws)
 
 
 # -- faults ------------------------------------------------------------------------
