@@ -11,6 +11,7 @@ from typing import Any
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.command_setup import NOT_CONNECTED, connect_command
 from bot.config import Settings, url_password
 from bot.logging_setup import register_secret
 from bot.mattermost.errors import MattermostError, Unauthorized
@@ -32,9 +33,6 @@ from storage.migrate import migrate
 from storage.repositories.settings import SettingsRepository
 
 log = logging.getLogger(__name__)
-
-COMMAND_DESCRIPTION = "Run playbooks: checklists, owners, timeline"
-COMMAND_HINT = "[run|list|show|check|finish|help]"
 
 
 class StartupError(Exception):
@@ -149,10 +147,13 @@ class BotApp:
         self.port = sockets[0].getsockname()[1] if sockets else self.settings.listen_port
 
     async def _register_commands(self) -> None:
-        """Register or update ``/playbook`` in each configured team; keep its token to verify calls."""
+        """Connect ``/playbook`` in each configured team (:mod:`bot.command_setup`); keep each
+        command's token to verify calls. A team whose command is not connected is logged with the
+        steps an administrator must take, and its commands are answered with a note saying so."""
         assert self.services is not None
         assert self.engine is not None
         url = f"{self.settings.public_url}{COMMAND_PATH}"
+        trigger = self.settings.command_trigger
         team_ids: list[str] = []
         # One replica at a time: replicas starting together would each find no command and each
         # create one, and Mattermost refuses the second trigger.
@@ -160,28 +161,34 @@ class BotApp:
             for team_name in self.settings.teams:
                 team_ids.append(await self._register_command(team_name, url))
         self.services.team_ids = tuple(team_ids)
+        self.tokens.not_connected_text = NOT_CONNECTED.format(trigger=trigger)
 
     async def _register_command(self, team_name: str, url: str) -> str:
-        """Register ``/playbook`` in one team and remember its token; the team's id."""
+        """Connect ``/playbook`` in one team and remember its token; the team's id."""
         assert self.services is not None
         gateway = self.services.gateway
+        trigger = self.settings.command_trigger
+        configured = self.settings.command_tokens.get(team_name)
         try:
             team = await gateway.team_by_name(team_name)
-            token = await gateway.ensure_slash_command(
-                team.id,
-                self.settings.command_trigger,
-                url,
-                COMMAND_DESCRIPTION,
-                COMMAND_HINT,
-                display_name="Playbooks",
+            connection = await connect_command(
+                gateway,
+                team,
+                trigger=trigger,
+                command_url=url,
+                configured_token=configured.get_secret_value() if configured is not None else None,
             )
         except MattermostError as error:
             raise StartupError(
-                f"Could not register /{self.settings.command_trigger} in team {team_name!r}: "
-                f"{error}. Is the bot a member of that team, with permission to manage slash commands?"
+                f"Could not set up /{trigger} in team {team_name!r}: {error}. Is the bot a member of "
+                "that team?"
             ) from error
-        register_secret(token)
-        self.tokens.by_team[team.id] = token
+        if connection.token is None:
+            log.warning("%s", connection.instructions)
+            self.tokens.not_connected.add(team.id)
+            return team.id
+        register_secret(connection.token)
+        self.tokens.by_team[team.id] = connection.token
         return team.id
 
     async def _complete_unfinished_runs(self) -> None:
@@ -218,9 +225,20 @@ class BotApp:
         await self.websocket.start()
         await catch_up.start()
 
-    async def _respond_later(self, response_url: str, reply: Reply) -> None:
+    async def _respond_later(self, response_url: str, reply: Reply, user_id: str) -> None:
+        """A deferred command reply through its ``response_url``; when Mattermost refuses the hook
+        (expired after 30 minutes, used 5 times) or the URL is not one, the person gets it by
+        direct message instead, so an answer is never dropped."""
         assert self.services is not None
-        await self.services.gateway.respond_to_command(response_url, reply.to_command_response())
+        gateway = self.services.gateway
+        try:
+            await gateway.respond_to_command(response_url, reply.to_command_response())
+            return
+        except (ValueError, MattermostError) as error:
+            log.warning("could not answer through the command's response_url (%s); sending a DM", error)
+        direct = await gateway.direct_channel(user_id)
+        props = {"attachments": [dict(a) for a in reply.attachments]} if reply.attachments else None
+        await gateway.create_post(direct.id, reply.text, props=props)
 
     async def stop(self) -> None:
         """Stop listening, finish in-flight work, close connections."""

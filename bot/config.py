@@ -44,6 +44,12 @@ class Settings(BaseSettings):
         "in the database when unset",
     )
     command_trigger: str = Field(default="playbook", description="The slash command's trigger")
+    command_tokens: Annotated[dict[str, SecretStr], NoDecode] = Field(
+        default_factory=dict,
+        description="Tokens of /playbook commands an administrator made, by team name "
+        "(PLAYBOOKS_COMMAND_TOKENS=acme=TOKEN,ops=TOKEN); for teams where the bot may not "
+        "register the command itself",
+    )
     request_timeout: float = Field(default=10.0, gt=0, description="Seconds per Mattermost REST call")
     allow_private_webhook_addresses: bool = Field(
         default=False, description="Allow webhooks to loopback and private networks"
@@ -67,6 +73,14 @@ class Settings(BaseSettings):
         """Accept ``acme, ops`` from the environment as well as a YAML list."""
         if isinstance(value, str):
             return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator("command_tokens", mode="before")
+    @classmethod
+    def _split_command_tokens(cls, value: Any) -> Any:
+        """Accept ``acme=TOKEN, ops=TOKEN`` from the environment as well as a YAML mapping."""
+        if isinstance(value, str):
+            return parse_command_tokens(value)
         return value
 
     @field_validator("mattermost_url", "public_url")
@@ -105,6 +119,20 @@ class Settings(BaseSettings):
     ) -> tuple[PydanticBaseSettingsSource, ...]:
         """Arguments, then environment, then the YAML file of ``model_config['yaml_file']``."""
         return init_settings, env_settings, YamlConfigSettingsSource(settings_cls)
+
+
+def parse_command_tokens(text: str) -> dict[str, str]:
+    """``acme=TOKEN, ops=TOKEN`` as ``{"acme": "TOKEN", "ops": "TOKEN"}``; :class:`ValueError`
+    for an entry without a team name or a token."""
+    tokens: dict[str, str] = {}
+    for entry in text.split(","):
+        if not entry.strip():
+            continue
+        team, separator, token = entry.partition("=")
+        if not separator or not team.strip() or not token.strip():
+            raise ValueError("command_tokens entries are TEAM=TOKEN, separated by commas")
+        tokens[team.strip()] = token.strip()
+    return tokens
 
 
 def hide_url_password(url: str) -> str:

@@ -32,7 +32,14 @@ DEMO_SEED: dict[str, Any] = {
         {"username": "alice", "token": "alice-token", "teams": ["acme"]},
         {"username": "bob", "token": "bob-token", "teams": ["acme"]},
         {"username": "root", "token": "root-token", "roles": ["system_admin"], "teams": ["acme"]},
-        {"username": "playbooks", "token": "bot-token", "is_bot": True, "teams": ["acme"]},
+        {
+            "username": "playbooks",
+            "token": "bot-token",
+            "is_bot": True,
+            "teams": ["acme"],
+            # Registers /playbook itself: default roles let only team admins manage slash commands.
+            "team_roles": ["team_admin"],
+        },
     ],
     "channels": [
         {

@@ -37,7 +37,8 @@ COMMAND_PATH = "/mattermost/command"
 ACTION_PATH = "/mattermost/action"
 DIALOG_PATH = "/mattermost/dialog"
 
-ResponseUrlPoster = Callable[[str, Reply], Awaitable[None]]
+ResponseUrlPoster = Callable[[str, Reply, str], Awaitable[None]]
+"""Sends a deferred reply: ``(response_url, reply, user_id)``."""
 
 STALE_BUTTON = (
     "That button didn't come from me, or it has expired, so I ignored it. "
@@ -67,9 +68,16 @@ async def limit_body_size(
 
 @dataclass
 class CommandTokens:
-    """The ``/playbook`` command token of each team, checked in constant time."""
+    """The ``/playbook`` command token of each team, checked in constant time.
+
+    ``not_connected`` holds the configured teams whose command token the bot could not get (see
+    :mod:`bot.command_setup`): a command from one of them is answered with ``not_connected_text``
+    and nothing else, since without the token the request cannot be told from a forgery.
+    """
 
     by_team: dict[str, str] = field(default_factory=dict)
+    not_connected: set[str] = field(default_factory=set)
+    not_connected_text: str = ""
 
     def verify(self, team_id: str, token: str) -> bool:
         """Whether ``token`` is the command token registered for ``team_id``."""
@@ -159,6 +167,9 @@ class CallbackServer:
             return _refusal(error)
         bind_log_context(user_id=command.user_id, team_id=command.team_id, channel_id=command.channel_id)
         if not self.tokens.verify(command.team_id, command.token):
+            if command.team_id in self.tokens.not_connected:
+                reply = Reply(self.tokens.not_connected_text)
+                return web.json_response(reply.to_command_response())
             log.warning("refused a slash command with a wrong token for team %s", command.team_id)
             return web.json_response({"error": "invalid command token"}, status=401)
         parsed = self.commands.parse(command, self.services)
@@ -173,7 +184,7 @@ class CallbackServer:
         return web.json_response(reply.to_command_response())
 
     def _continue_later(self, call: CommandCall) -> None:
-        response_url = call.request.response_url
+        response_url, user_id = call.request.response_url, call.request.user_id
         for work in call.deferred:
 
             async def run(work: Callable[[], Awaitable[Reply]] = work) -> None:
@@ -182,8 +193,8 @@ class CallbackServer:
                 except Exception:
                     log.exception("deferred work of /%s %s failed", self.commands.trigger, call.name)
                     reply = Reply(SOMETHING_WENT_WRONG)
-                if response_url and (reply.text or reply.attachments):
-                    await self.respond_later(response_url, reply)
+                if reply.text or reply.attachments:  # no usable response_url: a DM instead
+                    await self.respond_later(response_url, reply, user_id)
 
             self.background.spawn(run(), name=f"command-{call.name}")
 

@@ -8,8 +8,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from bot.mattermost.errors import MattermostError
-from bot.render.buttons import dialog_state
-from bot.render.dialogs import START_RUN_CALLBACK, start_run_dialog
+from bot.render.dialogs import start_run_dialog
 from bot.render.keywords import IGNORE_THREAD_ACTION, RUN_FROM_PROMPT_ACTION, ignored_prompt
 from bot.render.runs import truncate
 from bot.services.context import Services
@@ -21,7 +20,7 @@ from .callbacks import ActionRequest, ActionResult
 from .events import event_data, event_post
 from .http import STALE_BUTTON
 from .registry import Routers
-from .run_start import default_run_name, runnable_playbooks
+from .run_start import default_run_name, runnable_playbooks, start_dialog_state
 
 log = logging.getLogger(__name__)
 
@@ -85,7 +84,7 @@ async def run_from_prompt(
     playbooks = await runnable_playbooks(services, click.user_id, playbook.team_id)
     if playbook.id not in {p.id for p in playbooks}:
         return ActionResult(ephemeral_text=NOT_RUNNABLE.format(title=truncate(playbook.title, 100)))
-    state = dialog_state(START_RUN_CALLBACK, {"p": playbook.id}, services.signer)
+    state = start_dialog_state(services, playbook.id, playbook.team_id)
     summary = prompt.summary if prompt is not None else ""
     dialog = start_run_dialog(playbooks, playbook.id, default_run_name(playbook), summary, state)
     try:

@@ -19,6 +19,7 @@ from bot.render.run_replies import NOT_IN_RUN_CHANNEL
 from bot.render.runs import info_text, timeline_text, truncate, welcome_message
 from bot.services.channel_settings import welcome_enabled
 from bot.services.context import Services
+from bot.services.posting import KeyedPost, post_once
 from bot.services.run_posts import people_of, posts_missing, publish_run_posts
 from bot.services.run_start import (
     default_summary,
@@ -156,7 +157,7 @@ def _normal(title: str) -> str:
 
 async def _open_start_dialog(call: CommandCall, services: Services, playbooks: list[Playbook]) -> Reply:
     default = playbooks[0]
-    state = dialog_state(START_RUN_CALLBACK, {"p": default.id}, services.signer)
+    state = start_dialog_state(services, default.id, call.team_id)
     dialog = start_run_dialog(
         playbooks, default.id, default_run_name(default), default_summary(default), state
     )
@@ -171,12 +172,25 @@ async def _open_start_dialog(call: CommandCall, services: Services, playbooks: l
     return SILENT
 
 
+def start_dialog_state(services: Services, playbook_id: str, team_id: str) -> str:
+    """The signed state of a start form prefilled with ``playbook_id``, for runs in ``team_id``.
+
+    The team is signed in because a submission's ``team_id`` is not the form's: Mattermost passes
+    on the team the person's client has selected when they submit (checking only that they are on
+    it: api4/integration_action.go ``submitDialog``), which may be another of their teams, for
+    instance after switching teams or from a direct message."""
+    return dialog_state(START_RUN_CALLBACK, {"p": playbook_id, "t": team_id}, services.signer)
+
+
 async def submit_start_dialog(
     sub: DialogRequest, state: Mapping[str, Any], services: Services
 ) -> DialogResult:
     """The start form was submitted: check it, answer at once, and start the run in the background;
-    the person gets a direct message with the result."""
-    playbooks = {p.id: p for p in await runnable_playbooks(services, sub.user_id, sub.team_id)}
+    the person gets a direct message with the result. The run starts in the team the form was
+    opened for (signed into its state), not the submission's."""
+    # A form opened before the team was signed in carries none: the submission's is all there is.
+    team_id = str(state.get("t") or sub.team_id)
+    playbooks = {p.id: p for p in await runnable_playbooks(services, sub.user_id, team_id)}
     playbook = playbooks.get(sub.text(PLAYBOOK_FIELD))
     if playbook is None:
         return DialogResult(errors={PLAYBOOK_FIELD: "Choose a playbook you can run in this team."})
@@ -199,7 +213,7 @@ async def submit_start_dialog(
     prefilled = default_id in playbooks and summary == default_summary(playbooks[default_id]).strip()
     if playbook.id != default_id and prefilled:
         summary = None
-    work = _start_and_tell(services, playbook, sub.user_id, sub.team_id, name, summary, sub.channel_id)
+    work = _start_and_tell(services, playbook, sub.user_id, team_id, name, summary, sub.channel_id)
     if services.background is not None:
         services.background.spawn(work, name="start-run")
     else:
@@ -364,4 +378,5 @@ async def welcome_joiner(event_: Mapping[str, Any], services: Services) -> None:
     if not text:
         return
     direct = await services.gateway.direct_channel(user_id)
-    await services.gateway.create_post(direct.id, text, pending_post_id=welcome_key(run.id, user_id))
+    # Claimed above, so this is the only attempt; the key guards the gateway's own retries.
+    await post_once(services, KeyedPost(welcome_key(run.id, user_id), direct.id, text), maybe_posted=False)

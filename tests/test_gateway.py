@@ -21,6 +21,7 @@ from bot.mattermost import (
     Unauthorized,
     Unavailable,
 )
+from bot.mattermost.gateway import POST_KEY_PROP
 from mattermost_sim import Simulator
 
 UNKNOWN_ID = "x" * 26
@@ -181,7 +182,8 @@ async def test_post_lifecycle(bot: MattermostGateway, alice: MattermostGateway) 
 
     reply = await alice.create_post(channel_id, "on it", root_id=post.id)
     assert reply.root_id == post.id
-    assert await bot.get_post(post.id) == post
+    # Mattermost keeps no pending_post_id (``db:"-"``): only the create's answer echoes it.
+    assert replace(await bot.get_post(post.id), pending_post_id=post.pending_post_id) == post
 
     updated = await bot.update_post(post.id, "Run started (edited)", {"run": "r1"})
     assert (updated.message, dict(updated.props)) == ("Run started (edited)", {"run": "r1"})
@@ -191,26 +193,44 @@ async def test_post_lifecycle(bot: MattermostGateway, alice: MattermostGateway) 
     await bot.add_reaction(post.id, ":white_check_mark:")
     await bot.add_reaction(post.id, "white_check_mark")  # repeating is harmless
 
-    since = await bot.channel_posts_since(channel_id, before)
+    # Each edit keeps the earlier version as a deleted post, which ``since`` answers list too.
+    since = [p for p in await bot.channel_posts_since(channel_id, before) if not p.is_deleted]
     assert [p.id for p in since] == [post.id, reply.id]
     assert since[0].message == "Run finished"
 
     with pytest.raises(Forbidden):
-        await bot.delete_post(reply.id)  # someone else's post
+        await alice.delete_post(post.id)  # someone else's post (the bot, a team admin, could)
     await bot.delete_post(post.id)
     with pytest.raises(NotFound):
         await bot.get_post(post.id)
 
 
-async def test_pending_post_id_makes_create_idempotent(bot: MattermostGateway) -> None:
+async def test_a_post_key_makes_create_idempotent_and_stays_in_the_props(bot: MattermostGateway) -> None:
     channel_id = await _town_square(bot)
     before = int(time.time() * 1000) - 1
-    first = await bot.create_post(channel_id, "once", pending_post_id="run-1-started")
-    again = await bot.create_post(channel_id, "once", pending_post_id="run-1-started")
+    first = await bot.create_post(channel_id, "once", key="run-1-started")
+    again = await bot.create_post(channel_id, "once", key="run-1-started")
     other = await bot.create_post(channel_id, "once")
     assert again.id == first.id
     assert other.id != first.id
+    assert first.props[POST_KEY_PROP] == "run-1-started"
+    assert POST_KEY_PROP not in other.props
     assert [p.id for p in await bot.channel_posts_since(channel_id, before)] == [first.id, other.id]
+
+
+async def test_keyed_posts_are_found_by_their_key_and_author(
+    bot: MattermostGateway, alice: MattermostGateway
+) -> None:
+    channel_id = await _town_square(bot)
+    older = await bot.create_post(channel_id, "first try", key="digest-1")
+    newer = await bot.create_post(channel_id, "second try", key="digest-1:b")
+    await alice.create_post(channel_id, "forged", props={POST_KEY_PROP: "digest-2"})
+    await bot.create_post(channel_id, "unkeyed")
+    found = await bot.find_keyed_posts(channel_id, ["digest-1", "digest-1:b", "digest-2", "absent"])
+    assert {key: post.id for key, post in found.items()} == {"digest-1": older.id, "digest-1:b": newer.id}
+    await bot.delete_post(older.id)
+    assert await bot.find_keyed_posts(channel_id, ["digest-1"]) == {}
+    assert await bot.find_keyed_posts(channel_id, []) == {}
 
 
 async def test_files_round_trip(bot: MattermostGateway) -> None:

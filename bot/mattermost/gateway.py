@@ -24,6 +24,9 @@ from .types import MMChannel, MMPost, MMReaction, MMTeam, MMUser
 CHANNEL_MEMBERS_PAGE = 200  # the server's per_page maximum
 ADD_MEMBERS_BATCH = 1000  # the most ``user_ids`` one add-members call accepts
 MAX_MEMBER_PAGES = 500  # 100 000 members: a bound so a misbehaving server cannot loop us forever
+KEYED_POST_WINDOW = 200  # the server's per_page maximum: one request sees this many newest posts
+POST_KEY_PROP = "playbooks_key"
+"""The props entry that names a post the bot made under an idempotency key."""
 
 
 class MattermostGateway(GatewayIntegrations):
@@ -269,14 +272,18 @@ class MattermostGateway(GatewayIntegrations):
         root_id: str = "",
         props: Mapping[str, Any] | None = None,
         file_ids: Iterable[str] | None = None,
-        pending_post_id: str | None = None,
+        key: str | None = None,
     ) -> MMPost:
         """Post a message as the bot.
 
-        ``pending_post_id`` is an idempotency key: Mattermost returns the first post for a
-        repeated key instead of posting twice. When omitted, a fresh key is used for this call,
-        so the gateway's own retries after a 5xx or a timeout stay safe.
+        ``key`` names the post for idempotency. It is sent as ``pending_post_id``, so a repeat
+        within Mattermost's 30-second memory of it returns the first post instead of posting
+        twice, and kept in the post's props (:data:`POST_KEY_PROP`), where :meth:`find_keyed_posts`
+        finds it for good (:mod:`bot.services.posting` combines the two). Without a key, a fresh
+        ``pending_post_id`` still makes the gateway's own retries after a 5xx or a timeout safe.
         """
+        if key:
+            props = {**(props or {}), POST_KEY_PROP: key}
         # Sent through the driver's client: its ``create_post`` has no ``pending_post_id``.
         body = present(
             channel_id=channel_id,
@@ -284,12 +291,45 @@ class MattermostGateway(GatewayIntegrations):
             root_id=root_id or None,
             props=dict(props) if props is not None else None,
             file_ids=list(file_ids) if file_ids is not None else None,
-            pending_post_id=pending_post_id or uuid.uuid4().hex,
+            pending_post_id=key or uuid.uuid4().hex,
         )
         result = await self._call(
             "create post", lambda: self._client.post("/api/v4/posts", options=body), replay=True
         )
         return parse(MMPost.from_json, result, "create post")
+
+    async def find_keyed_posts(
+        self, channel_id: str, keys: Iterable[str], *, within: int = KEYED_POST_WINDOW
+    ) -> dict[str, MMPost]:
+        """The bot's live posts among the channel's newest ``within`` that carry one of ``keys``
+        in their props (see :meth:`create_post`), by key; the newest wins when a key repeats.
+
+        One request. Posts older than the window are not seen: this answers "did my attempt a
+        moment ago post?", not "did I ever post this?".
+        """
+        wanted = set(keys)
+        if not wanted:
+            return {}
+        me = await self.me()
+        result = await self._call(
+            "get channel posts",
+            lambda: self._driver.posts.get_posts_for_channel(channel_id, page=0, per_page=within),
+        )
+        body = json_body(result, "get channel posts")
+        order = body.get("order") if isinstance(body, dict) else None
+        posts = body.get("posts") if isinstance(body, dict) else None
+        if not isinstance(order, list) or not isinstance(posts, dict):
+            raise MalformedResponse(200, "", "get channel posts: expected a PostList")
+        found: dict[str, MMPost] = {}
+        for post_id in order:  # newest first
+            raw = posts.get(post_id)
+            if raw is None:
+                continue
+            post = parse(MMPost.from_json, raw, "get channel posts")
+            key = post.props.get(POST_KEY_PROP)
+            if post.user_id == me.id and not post.is_deleted and key in wanted and key not in found:
+                found[key] = post
+        return found
 
     async def update_post(self, post_id: str, message: str, props: Mapping[str, Any]) -> MMPost:
         """Replace a post's message and props (``PUT``: the full body, fields left out are blanked)."""

@@ -7,6 +7,7 @@ which provides the attributes declared below (the driver, its client and the bou
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Awaitable, Mapping
 from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import urlsplit
@@ -18,6 +19,19 @@ from .transport import Request, json_body, parse, parse_list, present
 from .types import MMCommand, MMFileInfo, MMUser
 
 log = logging.getLogger(__name__)
+
+# Mattermost's ids are 26 characters of [a-z0-9]; its router takes /hooks/commands/{id:[A-Za-z0-9]+}.
+_COMMAND_HOOK = re.compile(r"(?:/[^?#]*)?/hooks/commands/(?P<id>[A-Za-z0-9]{26})")
+
+
+def command_hook_path(response_url: str) -> str:
+    """The path of a slash command's ``response_url`` hook on the bot's own server
+    (``/hooks/commands/<id>``); :class:`ValueError` if the URL is not shaped like one."""
+    hook = urlsplit(response_url)
+    matched = _COMMAND_HOOK.fullmatch(hook.path)
+    if hook.scheme not in ("http", "https") or not hook.netloc or matched is None or hook.query:
+        raise ValueError("response_url is not a Mattermost command hook (http(s)://…/hooks/commands/<id>)")
+    return f"/hooks/commands/{matched['id']}"
 
 
 class BoundedCall(Protocol):
@@ -81,18 +95,18 @@ class GatewayIntegrations:
     async def respond_to_command(self, response_url: str, response: Mapping[str, Any]) -> None:
         """Send a delayed slash-command response through its ``response_url`` hook.
 
-        Only hooks of this server are followed: a form could name any URL, and the hook id in
-        the path is the only credential, so it must never be sent elsewhere.
+        The hook is called on the server the bot talks to, whatever host the URL names: Mattermost
+        builds ``response_url`` from the address the person's client used (or its SiteURL), often a
+        public name the bot need not reach, while the hook id is all that identifies the hook. So
+        only the id is taken from the URL, which must look like Mattermost's own
+        (``http(s)://…/hooks/commands/<26-character id>``), and it is never sent anywhere else.
+        Raises :class:`ValueError` for a URL of another shape.
         """
-        hook = urlsplit(response_url)
-        server = urlsplit(str(self._client.url))
-        if (hook.scheme, hook.netloc) != (server.scheme, server.netloc) or not hook.path.startswith(
-            "/hooks/commands/"
-        ):
-            raise ValueError("response_url does not point at this Mattermost server's command hooks")
         await self._call(
             "respond to command",
-            lambda: self._client.make_request("post", hook.path, options=dict(response)),
+            lambda: self._client.make_request(
+                "post", command_hook_path(response_url), options=dict(response)
+            ),
         )
 
     # -- slash commands -----------------------------------------------------------
@@ -145,7 +159,11 @@ class GatewayIntegrations:
         """Register the bot's ``/trigger`` command in a team, idempotently; returns its token.
 
         An existing command of the bot's with this trigger is kept (and its token with it),
-        its URL and texts updated when they changed; otherwise the command is created.
+        its URL and texts updated when they changed. A command someone else (an administrator)
+        made with this trigger and ``url`` is the bot's command too: its token is used and the
+        command left as they made it. Otherwise the command is created. Needs
+        ``manage_slash_commands`` on the team (team admins, by default): without it Mattermost
+        answers :class:`~bot.mattermost.errors.Forbidden`.
         """
         me = await self.me()
         wanted = trigger.strip().removeprefix("/").lower()
@@ -158,8 +176,9 @@ class GatewayIntegrations:
             "description": description,
             "display_name": display_name or wanted.capitalize(),
         }
-        for command in await self.list_commands(team_id):
-            if command.trigger != wanted or command.creator_id != me.id:
+        commands = [c for c in await self.list_commands(team_id) if c.trigger == wanted]
+        for command in commands:
+            if command.creator_id != me.id:
                 continue
             current = command.to_json()
             if any(current[key] != value for key, value in settings.items()):
@@ -167,6 +186,36 @@ class GatewayIntegrations:
                 updated = await self.update_command(MMCommand.from_json({**current, **settings}))
                 return updated.token or command.token
             return command.token
+        for command in commands:
+            if same_url(command.url, url) and command.token:
+                log.info("using the /%s command an administrator made in team %s", wanted, team_id)
+                return command.token
         log.info("registering the /%s command in team %s", wanted, team_id)
         created = await self.create_command(team_id, wanted, **settings)
         return created.token
+
+    async def visible_command_triggers(self, team_id: str) -> set[str]:
+        """The triggers of the team's commands that anyone on it sees in autocomplete.
+
+        What a bot without ``manage_slash_commands`` can learn of the team's commands: Mattermost
+        lists them sanitized (no URL, no token) and only those with autocomplete on
+        (``ListAutocompleteCommands`` in app/command.go).
+        """
+        result = await self._call(
+            "list commands", lambda: self._driver.commands.list_commands(team_id=team_id, custom_only=False)
+        )
+        body = json_body(result, "list commands")
+        if not isinstance(body, list):
+            raise MalformedResponse(200, "", "list commands: expected a JSON array")
+        return {c["trigger"] for c in body if isinstance(c, dict) and isinstance(c.get("trigger"), str)}
+
+
+def same_url(first: str, second: str) -> bool:
+    """Whether two command URLs name the same endpoint (ignoring case of scheme and host and a
+    trailing slash)."""
+
+    def normal(url: str) -> tuple[str, str, str]:
+        parts = urlsplit(url.strip())
+        return parts.scheme.lower(), parts.netloc.lower(), parts.path.rstrip("/")
+
+    return normal(first) == normal(second)

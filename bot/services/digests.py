@@ -3,7 +3,7 @@
 The digest is one ``digest:<user id>`` job per person who switched it on, due at the next 08:00
 in the time zone of their Mattermost profile (UTC when they have none), read afresh each time so
 a move or a daylight-saving change is followed. The job sends the list as one direct message,
-with ``pending_post_id`` set to the job's idempotency key so a retry never sends it twice, and
+under the job's idempotency key (:mod:`bot.services.posting`) so a retry never sends it twice, and
 returns the next morning. A bot that was down over several mornings sends one digest, not many.
 """
 
@@ -17,6 +17,7 @@ from bot.mattermost.errors import MattermostError
 from bot.render import status as render
 from bot.services.context import Services
 from bot.services.jobs import Job, cancel_job, schedule_job
+from bot.services.posting import KeyedPost, post_once
 from storage.repositories.runs import RunRepository
 from storage.repositories.updates import UpdateRepository
 
@@ -84,7 +85,9 @@ async def send_digest(job: Job, services: Services) -> datetime | None:
     if not todo.is_empty:
         direct = await services.gateway.direct_channel(user_id)
         message = render.digest_message(todo, services.clock(), trigger=services.command_trigger)
-        await services.gateway.create_post(direct.id, message, pending_post_id=job.idempotency_key)
+        # A second attempt may follow one that posted and stopped before the job was done.
+        keyed = KeyedPost(job.idempotency_key, direct.id, message)
+        await post_once(services, keyed, maybe_posted=job.attempts > 1)
     return next_morning(services.clock(), user.timezone)
 
 

@@ -25,6 +25,7 @@ from storage.repositories.listening import ListeningRepository
 from storage.repositories.playbooks import PlaybookRepository
 
 from .context import Services
+from .posting import KeyedPost, post_once
 
 log = logging.getLogger(__name__)
 
@@ -113,7 +114,7 @@ def listened_text(post: MMPost) -> str:
 
 
 def prompt_key(channel_id: str, root_id: str) -> str:
-    """The idempotency key of a thread's prompt post (``pending_post_id``)."""
+    """The idempotency key of a thread's prompt post (see :mod:`bot.services.posting`)."""
     return f"kw:{channel_id}:{root_id}"
 
 
@@ -124,8 +125,8 @@ async def prompt_for_keywords(
     already has a prompt, is ignored, or the channel turned prompts off. Returns whether it did.
 
     Suggested are the playbooks the author may run, except the playbook whose run this channel
-    belongs to. The thread is claimed in the database before posting, and the post carries a
-    fixed ``pending_post_id``, so neither a second keyword nor a retry can prompt twice.
+    belongs to. The thread is claimed in the database before posting, and the post is made under
+    a fixed key, so neither a second keyword nor a retry can prompt twice.
     """
     text = listened_text(post)
     hits = await index.hits(services, team_id, text)
@@ -155,13 +156,10 @@ async def prompt_for_keywords(
     async with services.transaction() as session:
         if not await ListeningRepository(session).claim_prompt(post.channel_id, root_id, post.id, summary):
             return False
-    posted = await services.gateway.create_post(
-        post.channel_id,
-        prompt["message"],
-        root_id=root_id,
-        props=prompt["props"],
-        pending_post_id=prompt_key(post.channel_id, root_id),
-    )
+    key = prompt_key(post.channel_id, root_id)
+    keyed = KeyedPost(key, post.channel_id, prompt["message"], prompt["props"], root_id=root_id)
+    # The claim above makes this the only attempt: a lost prompt is not sent again.
+    posted = await post_once(services, keyed, maybe_posted=False)
     async with services.transaction() as session:
         await ListeningRepository(session).set_prompt_post(post.channel_id, root_id, posted.id)
     log.info("keyword prompt in %s thread %s for %d playbooks", post.channel_id, root_id, len(suggested))

@@ -28,6 +28,7 @@ from bot.mattermost.errors import MattermostError
 from bot.render import retrospectives as render
 from bot.services.context import Services
 from bot.services.jobs import Job, cancel_job, schedule_job
+from bot.services.posting import KeyedPost, edit_refused, mark_out_of_date, post_once
 from bot.services.run_access import RunAction, RunNotVisibleError, require
 from storage.repositories.playbooks import PlaybookRepository
 from storage.repositories.retrospectives import RetrospectiveRepository, StoredRetrospective
@@ -114,9 +115,8 @@ async def remind(job: Job, services: Services) -> datetime | None:
             return None
     names = await services.people.usernames([run.owner_id])
     text, attachments = render.reminder_post(run, names, services.signer, services.action_url)
-    await services.gateway.create_post(
-        run.channel_id, text, props={"attachments": attachments}, pending_post_id=job.idempotency_key
-    )
+    keyed = KeyedPost(job.idempotency_key, run.channel_id, text, {"attachments": attachments})
+    await post_once(services, keyed, maybe_posted=job.attempts > 1)  # a second attempt may follow a post
     seconds = playbook.retrospective.reminder_interval_seconds
     return services.clock() + timedelta(seconds=seconds) if seconds > 0 else None
 
@@ -200,15 +200,23 @@ async def _show(
 
 
 async def _post_or_edit(services: Services, channel_id: str, message: str, post_id: str | None) -> str | None:
-    """Edit ``post_id`` to show ``message``, or post it anew; the post's id (``None`` on failure)."""
+    """Edit ``post_id`` to show ``message``, or post it anew; the post's id (``None`` on failure).
+
+    An edit Mattermost refuses (past its edit time limit, or the post is gone) leaves the old
+    post marked out of date, so only the new one reads as current."""
+    refused = False
     try:
         if post_id:
             try:
                 await services.gateway.patch_post(post_id, message=message)
                 return post_id
-            except MattermostError:
-                log.info("retrospective post %s is gone; posting it again", post_id)
-        return (await services.gateway.create_post(channel_id, message)).id
+            except MattermostError as error:
+                log.info("could not edit retrospective post %s (%s); posting it again", post_id, error)
+                refused = edit_refused(error)
+        fresh = (await services.gateway.create_post(channel_id, message)).id
+        if post_id and refused:
+            await mark_out_of_date(services, post_id, "retrospective")
+        return fresh
     except MattermostError:
         log.exception("could not show the retrospective in channel %s", channel_id)
         return None

@@ -2,23 +2,25 @@
 
 A run has a welcome post (when its playbook has a welcome message), an overview post and one post
 per checklist, remembered by kind (``welcome``, ``overview``, ``checklist:<id>``) in
-:class:`~storage.repositories.runs.RunRepository`. Each post is recorded as soon as it exists,
-and created with an idempotency key of the run and kind, so publishing again after a failure,
-a timeout or a restart continues where it stopped and never posts twice.
+:class:`~storage.repositories.runs.RunRepository`. Each post is recorded as soon as it exists
+and made under the key ``<run id>:<kind>`` (:mod:`bot.services.posting`), so publishing again
+after a failure, a timeout or a restart continues where it stopped and never posts twice: posts
+made but never recorded are found by their key and adopted.
 
-Posting one after another would cost a round trip per post. The first post goes alone (if
-Mattermost refuses posts, it refuses one), then the others go out together. Mattermost orders a
-channel by each post's ``create_at``, assigned when it receives the post, so posts sent together
-may land out of order: the answers say in which order they landed, and posts that landed out of
-place are edited to carry the content of their place, so the channel always reads welcome,
-overview, checklists.
+The posts go out one after another. Mattermost orders a channel by each post's ``create_at``,
+the millisecond it received the post, and lists posts of the same millisecond in no defined order
+(``ORDER BY CreateAt`` alone in its post store): posts sent together often share one, and then
+a checklist may show above the overview, differently from one reload to the next. Each post is
+sent once the previous one is answered and at least :data:`POST_GAP` later, so every post of a
+run has a later ``create_at`` than the one before it, and a failure stops the sequence, leaving
+only a tail of it to complete later, still in order.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -26,7 +28,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.domain.playbook import Playbook
 from bot.domain.run import Run, RunStatus, find_checklist
 from bot.mattermost.errors import MattermostError
-from bot.mattermost.types import MMPost
 from bot.render.checklists import checklist_post, clock_dependence
 from bot.render.run_overview import overview_post
 from bot.render.runs import Post, welcome_message
@@ -35,16 +36,25 @@ from storage.repositories.runs import RunRepository
 from storage.repositories.updates import UpdateRepository
 
 from .context import Services
+from .posting import KeyedPost, edit_or_replace, find_posted, post_once, with_key
 
 log = logging.getLogger(__name__)
 
 WELCOME = "welcome"
 OVERVIEW = "overview"
+POST_GAP = 0.002
+"""Seconds between the answer to one of a run's posts and sending the next: Mattermost stamped the
+first before answering, so the next gets a later millisecond (see the module's docstring)."""
 
 
 def checklist_kind(checklist_id: str) -> str:
     """The post kind of a checklist: ``checklist:<id>``."""
     return f"checklist:{checklist_id}"
+
+
+def post_key(run_id: str, kind: str) -> str:
+    """The idempotency key of a run's post of ``kind`` (also its ``pending_post_id``)."""
+    return f"{run_id}:{kind}"
 
 
 def people_of(run: Run) -> set[str]:
@@ -77,7 +87,7 @@ async def render_overview(services: Services, run: Run, *, title: str | None = N
         reminder = await updates.reminder(run.id)
     names = await names_for(services, people_of(run) | ({latest.author_id} if latest else set()))
     title = title if title is not None else await playbook_title(services, run)
-    return overview_post(
+    post = overview_post(
         run,
         title,
         names,
@@ -88,6 +98,7 @@ async def render_overview(services: Services, run: Run, *, title: str | None = N
         next_update_due=reminder.next_due_at if reminder.enabled else None,
         updates_enabled=reminder.enabled or latest is not None,
     )
+    return with_key(post, post_key(run.id, OVERVIEW))
 
 
 async def render_checklist_update(services: Services, run: Run, checklist_id: str) -> dict[str, Any]:
@@ -108,18 +119,26 @@ async def render_checklist_update(services: Services, run: Run, checklist_id: st
         tuple(sorted(names.items())),
         clock_dependence(run, checklist_no, now),
     )
+    # The key rides along in every rendering: a click's answer replaces all of the post's props.
+    key = post_key(run.id, checklist_kind(checklist_id))
     return services.rendered_checklists.post(
         run,
         checklist_id,
         variant,
-        lambda: checklist_post(run, checklist_no, names, now, services.signer, services.action_url),
+        lambda: with_key(
+            checklist_post(run, checklist_no, names, now, services.signer, services.action_url), key
+        ),
     )
 
 
-async def publish_run_posts(services: Services, run: Run, playbook: Playbook) -> dict[str, str]:
+async def publish_run_posts(
+    services: Services, run: Run, playbook: Playbook, *, first_attempt: bool = False
+) -> dict[str, str]:
     """Create the run's posts that don't exist yet, in order; returns every post id by kind.
 
-    Safe to call again after any failure: posts already recorded are left alone.
+    Safe to call again after any failure: posts already recorded are left alone, and (unless
+    ``first_attempt``: nothing of this run was ever sent) posts an earlier attempt made without
+    recording them are looked up in the channel by their keys and adopted.
     """
     async with services.transaction() as session:
         posts = await RunRepository(session).posts(run.id)
@@ -134,58 +153,32 @@ async def publish_run_posts(services: Services, run: Run, playbook: Playbook) ->
         rendered = checklist_post(run, checklist_no, names, now, services.signer, services.action_url)
         wanted.append((checklist_kind(checklist.id), rendered))
     missing = [(kind, post) for kind, post in wanted if kind not in posts]
-    if missing:
-        posts.update(await _post_together(services, run, missing[:1]))
-    if len(missing) > 1:
-        posts.update(await _post_together(services, run, missing[1:]))
-    return posts
-
-
-async def _post_together(services: Services, run: Run, batch: Sequence[tuple[str, Post]]) -> dict[str, str]:
-    """Create the batch's posts at once and record them; returns their ids by kind.
-
-    When every post was created, posts that landed out of order are edited so that the i-th post
-    to land carries the i-th content. If some failed, the others are recorded under the kind they
-    were created for (their idempotency keys stay true), and the first failure is raised.
-    """
-    outcomes = await asyncio.gather(
-        *(
-            services.gateway.create_post(
-                run.channel_id, post["message"], props=post["props"], pending_post_id=f"{run.id}:{kind}"
+    if not missing:
+        return posts
+    keys = [post_key(run.id, kind) for kind, _ in missing]
+    found = {} if first_attempt else await find_posted(services, run.channel_id, keys)
+    loop = asyncio.get_running_loop()
+    answered_at = float("-inf")
+    last_create_at = 0
+    for (kind, content), key in zip(missing, keys, strict=True):
+        post = found.get(key)
+        if post is not None:
+            log.info("run %s: adopting post %s, made under %s by an earlier attempt", run.id, post.id, key)
+        else:
+            await asyncio.sleep(max(0.0, answered_at + POST_GAP - loop.time()))
+            post = await post_once(
+                services,
+                KeyedPost(key, run.channel_id, content["message"], content["props"]),
+                maybe_posted=False,  # looked up above
             )
-            for kind, post in batch
-        ),
-        return_exceptions=True,
-    )
-    created = {kind: out for (kind, _), out in zip(batch, outcomes, strict=True) if isinstance(out, MMPost)}
-    failure = next((out for out in outcomes if isinstance(out, BaseException)), None)
-    placed = {kind: post.id for kind, post in created.items()}
-    if failure is None and len(batch) > 1:
-        placed = await _put_in_order(services, batch, [created[kind] for kind, _ in batch])
-    async with services.transaction() as session:
-        runs = RunRepository(session)
-        for kind, post_id in placed.items():
-            await runs.set_post(run.id, kind, post_id)
-    if failure is not None:
-        raise failure
-    return placed
-
-
-async def _put_in_order(
-    services: Services, batch: Sequence[tuple[str, Post]], created: Sequence[MMPost]
-) -> dict[str, str]:
-    """Post ids by kind, after editing posts that landed out of order (``created[i]`` was sent
-    with ``batch[i]``'s content); ties in ``create_at`` are ordered by id, as the channel lists them."""
-    landed = sorted(created, key=lambda post: (post.create_at, post.id))
-    edits = [
-        services.gateway.update_post(target.id, content["message"], content["props"])
-        for (_, content), target, sent in zip(batch, landed, created, strict=True)
-        if target.id != sent.id
-    ]
-    if edits:
-        log.info("%d of %d posts landed out of order; moving their contents", len(edits), len(batch))
-        await asyncio.gather(*edits)
-    return {kind: target.id for (kind, _), target in zip(batch, landed, strict=True)}
+            answered_at = loop.time()
+            if post.create_at <= last_create_at:
+                log.warning("post %s of run %s has the time of the post before it", kind, run.id)
+            last_create_at = post.create_at
+        async with services.transaction() as session:
+            await RunRepository(session).set_post(run.id, kind, post.id)
+        posts[kind] = post.id
+    return posts
 
 
 async def missing_posts(services: Services, run: Run) -> bool:
@@ -201,25 +194,42 @@ async def posts_missing(session: AsyncSession, run: Run) -> bool:
 
 
 async def refresh_overview(services: Services, run: Run) -> bool:
-    """Re-render the run's overview post in place; ``False`` if it has none."""
+    """Re-render the run's overview post in place (or afresh, see :func:`replace_refused`);
+    ``False`` if it has none."""
     async with services.transaction() as session:
         post_id = (await RunRepository(session).posts(run.id)).get(OVERVIEW)
     if post_id is None:
         return False
     post = await render_overview(services, run)
-    await services.gateway.update_post(post_id, post["message"], post["props"])
+    await replace_refused(services, run, OVERVIEW, post_id, post)
     return True
 
 
 async def refresh_checklist(services: Services, run: Run, checklist_id: str) -> bool:
-    """Re-render one checklist's post in place; ``False`` if it has none."""
+    """Re-render one checklist's post in place (or afresh, see :func:`replace_refused`);
+    ``False`` if it has none."""
     async with services.transaction() as session:
         post_id = (await RunRepository(session).posts(run.id)).get(checklist_kind(checklist_id))
     if post_id is None:
         return False
     post = await render_checklist_update(services, run, checklist_id)
-    await services.gateway.update_post(post_id, post["message"], post["props"])
+    await replace_refused(services, run, checklist_kind(checklist_id), post_id, post)
     return True
+
+
+async def replace_refused(services: Services, run: Run, kind: str, post_id: str, post: Post) -> str:
+    """Edit the run's post of ``kind``; when Mattermost refuses (an edit time limit, a deleted
+    post), post it afresh, record the new post for ``kind`` and mark the old one out of date.
+    The id of the post that shows ``kind`` now."""
+    key = f"{post_key(run.id, kind)}:after:{post_id}"
+    replacement = KeyedPost(key, run.channel_id, post["message"], post["props"])
+    what = "overview" if kind == OVERVIEW else "checklist" if kind.startswith("checklist:") else "post"
+    shown = await edit_or_replace(services, post_id, post, replacement, what=what)
+    if shown != post_id:
+        async with services.transaction() as session:
+            await RunRepository(session).set_post(run.id, kind, shown)
+        log.info("run %s: %s is now shown by post %s (was %s)", run.id, kind, shown, post_id)
+    return shown
 
 
 RESUME_LIMIT = 200

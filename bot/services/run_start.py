@@ -36,6 +36,7 @@ from storage.repositories.runs import RunRepository
 from storage.repositories.settings import SettingsRepository
 
 from .context import Services
+from .posting import KeyedPost, post_once
 from .run_posts import people_of, publish_run_posts
 
 log = logging.getLogger(__name__)
@@ -164,7 +165,7 @@ async def start_run(
     # Members and posts are independent: the channel's history is there for people added later.
     outcomes = await asyncio.gather(
         services.gateway.add_channel_members(channel.id, members),
-        publish_run_posts(services, run, playbook),
+        publish_run_posts(services, run, playbook, first_attempt=True),  # a new run: nothing to find
         return_exceptions=True,
     )
     for outcome in outcomes:
@@ -319,11 +320,9 @@ async def _tell_owner(services: Services, run: Run, channel_name: str) -> None:
         names = await services.people.usernames((run.reporter_id,))
         starter = f"@{names[run.reporter_id]}" if run.reporter_id in names else "Someone"
         direct = await services.gateway.direct_channel(run.owner_id)
-        await services.gateway.create_post(
-            direct.id,
-            f"{starter} started **{truncate(run.name, 200)}** and made you its owner: ~{channel_name}",
-            pending_post_id=f"{run.id}:owner",
-        )
+        text = f"{starter} started **{truncate(run.name, 200)}** and made you its owner: ~{channel_name}"
+        # Told once, right after the start: only the gateway's own retries can repeat it.
+        await post_once(services, KeyedPost(f"{run.id}:owner", direct.id, text), maybe_posted=False)
     except MattermostError as error:
         log.warning("could not tell the owner of run %s: %s", run.id, error)
 

@@ -4,8 +4,9 @@ Posting stores the update, the run's next due time, its ``status_updated`` timel
 ``deliver_update:<id>`` job in one transaction (where the ``update_posted`` lifecycle hooks run
 too), then delivers it right away in the background: to the run channel, each broadcast channel
 and each follower but the author by direct message. Each delivery is recorded as it is made and
-posted with ``pending_post_id = "<update id>:<target>"``, so the job — due shortly after, as a
-safety net for a failure or a restart — only completes what is missing and nothing is posted twice.
+posted under the key ``"<update id>:<target>"`` (:mod:`bot.services.posting`), so the job — due
+shortly after, as a safety net for a failure or a restart — only completes what is missing, finding
+by its key a post made but never recorded, and nothing is posted twice.
 
 Reminders: when a run starts with status updates on, ``status_reminder:<run id>`` is scheduled
 at the playbook's default interval (:func:`on_run_started`). When it falls due the owner is asked
@@ -42,6 +43,7 @@ from bot.render import status as render
 from bot.services import run_refresh
 from bot.services.context import Services
 from bot.services.jobs import Job, cancel_job, schedule_job
+from bot.services.posting import KeyedPost, post_once
 from bot.services.run_access import RunAction, RunNotVisibleError, require
 from bot.services.run_posts import names_for, people_of
 from bot.services.run_saving import ConcurrentChangeError
@@ -148,7 +150,7 @@ async def post_update(
 
 async def _deliver_and_refresh(services: Services, update_id: str) -> None:
     try:
-        await deliver(services, update_id)
+        await deliver(services, update_id, first_attempt=True)
     finally:
         async with services.transaction() as session:
             update = await UpdateRepository(session).get(update_id)
@@ -156,9 +158,12 @@ async def _deliver_and_refresh(services: Services, update_id: str) -> None:
             await run_refresh.refresh_posts(services, update.run_id, ())
 
 
-async def deliver(services: Services, update_id: str) -> None:
+async def deliver(services: Services, update_id: str, *, first_attempt: bool = False) -> None:
     """Post the update wherever it has not been posted yet; raises
-    :class:`DeliveryIncompleteError` when a target could not be reached."""
+    :class:`DeliveryIncompleteError` when a target could not be reached.
+
+    Unless ``first_attempt`` (the delivery right after posting), a target without a recorded post
+    may have got one from an attempt that stopped before recording it: it is looked up first."""
     async with services.transaction() as session:
         updates = UpdateRepository(session)
         update = await updates.get(update_id)
@@ -184,9 +189,8 @@ async def deliver(services: Services, update_id: str) -> None:
                 shown = render.update_dm(run, update, names, await _channel_name(services, run))
             else:
                 shown = post
-            created = await services.gateway.create_post(
-                channel_id, shown["message"], props=shown["props"], pending_post_id=f"{update_id}:{target}"
-            )
+            keyed = KeyedPost(f"{update_id}:{target}", channel_id, shown["message"], shown["props"])
+            created = await post_once(services, keyed, maybe_posted=not first_attempt)
         except MattermostError as error:
             log.warning("could not deliver update %s to %s: %s", update_id, target, error)
             failed.append(target)
@@ -218,9 +222,8 @@ async def remind(job: Job, services: Services) -> datetime | None:
         return None
     names = await names_for(services, [run.owner_id])
     post = render.reminder_post(run, names, due, services.signer, services.action_url)
-    await services.gateway.create_post(
-        run.channel_id, post["message"], props=post["props"], pending_post_id=job.idempotency_key
-    )
+    keyed = KeyedPost(job.idempotency_key, run.channel_id, post["message"], post["props"])
+    await post_once(services, keyed, maybe_posted=job.attempts > 1)  # a second attempt may follow a post
     if services.metrics is not None:
         services.metrics.reminders_sent.inc()
     run_refresh.schedule_refresh(services, run_id, ())
