@@ -38,7 +38,13 @@ SEED: dict[str, Any] = {
     "users": [
         {"username": "alice", "token": "alice-token", "teams": ["acme"]},
         {"username": "root", "token": "root-token", "roles": ["system_admin"], "teams": ["acme"]},
-        {"username": "playbooks", "token": "bot-token", "is_bot": True, "teams": ["acme"]},
+        {
+            "username": "playbooks",
+            "token": "bot-token",
+            "is_bot": True,
+            "teams": ["acme"],
+            "team_roles": ["team_admin"],
+        },
     ],
     "channels": [
         {
