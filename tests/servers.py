@@ -73,6 +73,22 @@ class Backstage(ABC):
     async def archive_channel(self, channel_id: str) -> None:
         """Archive a channel."""
 
+    @abstractmethod
+    async def set_timezone(self, username: str, zone: str) -> None:
+        """Give a person a manual time zone (an IANA name), as they would in their settings."""
+
+    @abstractmethod
+    async def add_team(self, name: str, display_name: str) -> str:
+        """Make an open team with its ``town-square`` and nobody on it; its id."""
+
+    @abstractmethod
+    async def add_team_member(self, team_id: str, username: str, *, team_admin: bool = False) -> None:
+        """Put a person on a team and, as Mattermost does, in its ``town-square``.
+
+        ``team_admin`` gives them the team administrator role too (what the bot needs to register
+        its slash command there).
+        """
+
 
 class SimBackstage(Backstage):
     """The simulator: set-up goes straight into its state, without websocket announcements."""
@@ -122,6 +138,25 @@ class SimBackstage(Backstage):
         """Archive in the state."""
         state = self.sim.state
         state.archive_channel(state.get_channel(channel_id))
+
+    async def set_timezone(self, username: str, zone: str) -> None:
+        """Set on the user in the state."""
+        self._user(username).timezone = zone
+
+    async def add_team(self, name: str, display_name: str) -> str:
+        """A team in the state with its empty ``town-square`` and ``off-topic``, made quietly."""
+        state = self.sim.state
+        team = state.add_team(name, display_name)
+        state.add_default_channels(team)
+        return str(team.id)
+
+    async def add_team_member(self, team_id: str, username: str, *, team_admin: bool = False) -> None:
+        """On the team (a team admin if asked) and quietly in its default channels."""
+        state = self.sim.state
+        user = self._user(username)
+        team = state.get_team(team_id)
+        state.add_team_member(team, user, admin=team_admin)
+        state.join_default_channels(team, user)
 
 
 class RealBackstage(Backstage):
@@ -187,3 +222,26 @@ class RealBackstage(Backstage):
     async def archive_channel(self, channel_id: str) -> None:
         """Deleted (archived) by the administrator."""
         await self._call("DELETE", f"/channels/{channel_id}")
+
+    async def set_timezone(self, username: str, zone: str) -> None:
+        """The administrator patches the user's ``timezone`` (automatic off, manual ``zone``)."""
+        timezone = {"useAutomaticTimezone": "false", "automaticTimezone": "", "manualTimezone": zone}
+        await self._call("PUT", f"/users/{await self.user_id(username)}/patch", {"timezone": timezone})
+
+    async def add_team(self, name: str, display_name: str) -> str:
+        """Made by the administrator, who then leaves it (as seeding does).
+
+        Mattermost makes ``town-square`` and ``off-topic`` with every team.
+        """
+        team = await self._call("POST", "/teams", {"name": name, "display_name": display_name, "type": "O"})
+        team_id = str(team["id"])
+        await self._call("DELETE", f"/teams/{team_id}/members/{await self.user_id(ADMIN)}")
+        return team_id
+
+    async def add_team_member(self, team_id: str, username: str, *, team_admin: bool = False) -> None:
+        """The administrator adds them; Mattermost puts them in the team's default channels."""
+        user_id = await self.user_id(username)
+        await self._call("POST", f"/teams/{team_id}/members", {"team_id": team_id, "user_id": user_id})
+        if team_admin:
+            roles = {"roles": "team_user team_admin"}
+            await self._call("PUT", f"/teams/{team_id}/members/{user_id}/roles", roles)

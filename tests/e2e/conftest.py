@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import asyncio
 import socket
-from collections.abc import AsyncIterator
+import uuid
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +26,9 @@ from bot.config import Settings
 from mattermost_sim import Simulator
 from mattermost_sim.client import Person
 from tests.servers import Backstage
+
+DELIVERY_TIMEOUT_S = 10.0
+"""How long :meth:`Harness.settle` waits for the bot to receive its marker event."""
 
 
 def unused_port() -> int:
@@ -46,6 +50,8 @@ class Harness:
     team_id: str
     town_square_id: str
     clock: FakeClock
+    _markers: dict[str, asyncio.Event] = field(default_factory=dict, init=False, repr=False)
+    _watched_bot: BotApp | None = field(default=None, init=False, repr=False)
 
     @property
     def sim(self) -> Simulator:
@@ -81,8 +87,56 @@ class Harness:
         assert self.bot.websocket is not None
         for _ in range(3):
             await self.bot.callbacks.background.drain(grace=10)
+            await self.events_delivered()
             await self.bot.websocket.wait_idle()
             await asyncio.sleep(0)
+
+    async def events_delivered(self) -> None:
+        """Wait until the bot has handled every event Mattermost published before this call.
+
+        A real Mattermost sends websocket events from its own goroutines, often a few
+        milliseconds after the REST call that caused them has answered, so an idle bot does not
+        yet mean a bot that has seen everything. Mattermost sends a connection's events in the
+        order it published them, and the bot handles them in that order: so root announces
+        typing in town-square (where the bot is) with a unique ``parent_id``, and once the bot's
+        handlers see that notice, every earlier event has been handled. Skipped while the bot's
+        websocket is down (nothing could arrive).
+        """
+        websocket = self.bot.websocket
+        if websocket is None or not websocket.connected.is_set():
+            return
+        self._watch_markers()
+        marker = uuid.uuid4().hex
+        arrived = self._markers[marker] = asyncio.Event()
+        try:
+            await self.root.announce_typing(self.town_square_id, parent_id=marker)
+            try:
+                async with asyncio.timeout(DELIVERY_TIMEOUT_S):
+                    await arrived.wait()
+            except TimeoutError:
+                raise TimeoutError(
+                    f"the bot did not receive root's typing notice in town-square within "
+                    f"{DELIVERY_TIMEOUT_S:g} s: is its websocket up, and is it still in the channel?"
+                ) from None
+        finally:
+            self._markers.pop(marker, None)
+
+    def _watch_markers(self) -> None:
+        """Let the current bot's event router tell :meth:`events_delivered` which markers came."""
+        if self._watched_bot is self.bot:
+            return
+        assert self.bot.routers is not None
+        markers = self._markers
+
+        async def seen(event: Mapping[str, Any], services: Any) -> None:
+            data = event.get("data")
+            parent_id = data.get("parent_id") if isinstance(data, Mapping) else None
+            arrived = markers.get(parent_id) if isinstance(parent_id, str) else None
+            if arrived is not None:
+                arrived.set()
+
+        self.bot.routers.events.on("typing")(seen)
+        self._watched_bot = self.bot
 
 
 def bot_settings(mattermost: Backstage | Simulator, database_url: str) -> Settings:

@@ -17,7 +17,6 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-import aiohttp
 import pytest
 import yaml
 from PIL import Image
@@ -51,13 +50,8 @@ async def ephemeral_with(harness: Harness, needle: str) -> dict[str, Any]:
 
 
 async def download(harness: Harness, file_id: str) -> bytes:
-    headers = {"Authorization": "Bearer alice-token"}
-    async with (
-        aiohttp.ClientSession(headers=headers) as session,
-        session.get(f"{harness.sim.url}/api/v4/files/{file_id}") as response,
-    ):
-        assert response.status == 200
-        return await response.read()
+    """The file as alice downloads it from the post."""
+    return await harness.alice.download(file_id)
 
 
 @pytest.fixture
@@ -169,14 +163,14 @@ async def test_report_outside_a_run_channel_says_so(harness: Harness) -> None:
 
 @pytest.fixture
 def cli(runs: Runs, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[..., Any]:
-    """``playbooks-bot`` against the harness's database and simulator."""
+    """``playbooks-bot`` against the harness's database and Mattermost."""
     for name in list(os.environ):
         if name.startswith("PLAYBOOKS_"):
             monkeypatch.delenv(name)
     config = tmp_path / "bot.yaml"
     settings = {
-        "mattermost_url": runs.harness.sim.url,
-        "mattermost_token": "bot-token",
+        "mattermost_url": runs.harness.url,
+        "mattermost_token": runs.harness.mattermost.token("playbooks"),
         "teams": ["acme"],
         "database_url": f"sqlite+aiosqlite:///{tmp_path / 'bot.sqlite'}",
     }

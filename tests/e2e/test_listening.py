@@ -16,7 +16,6 @@ from bot.domain.playbook import KeywordSettings, Playbook
 from bot.playbook_format import import_playbook, parse_document
 from bot.render.keywords import keyword_prompt
 from bot.services import keywords as keyword_service
-from mattermost_sim.client import Person
 from storage.repositories.playbooks import PlaybookRepository
 
 from .conftest import Harness
@@ -116,13 +115,10 @@ async def test_text_without_a_whole_keyword_is_left_alone(harness: Harness, inci
 async def test_channels_without_the_bot_and_direct_messages_are_not_watched(
     harness: Harness, incident: Playbook
 ) -> None:
-    state = harness.sim.state
-    alice_user = state.user_by_username("alice")
-    assert alice_user is not None
-    private = state.create_channel(alice_user, harness.team_id, "side-chat", "Side chat", "O")
-    await say(harness, "database down", channel_id=private.id)
-    assert await harness.alice.channel_posts(private.id) != []
-    assert [p for p in await harness.alice.channel_posts(private.id) if p["user_id"] == bot_id(harness)] == []
+    side_chat = await harness.mattermost.create_channel("alice", harness.team_id, "side-chat", "Side chat")
+    await say(harness, "database down", channel_id=side_chat)
+    assert await harness.alice.channel_posts(side_chat) != []
+    assert [p for p in await harness.alice.channel_posts(side_chat) if p["user_id"] == bot_id(harness)] == []
     direct = await harness.alice.direct_channel_with(bot_id(harness))
     await say(harness, "database down", channel_id=direct["id"])
     assert await bot_posts(harness, harness.alice, direct["id"]) == []
@@ -222,6 +218,10 @@ async def test_a_keyword_said_while_the_bot_was_away_is_answered_once(
     await one_prompt_for(harness, missed)
 
 
+@pytest.mark.sim_only(
+    "Mattermost resets the bot's websocket (sim.hub.drop_all); catching up after the bot was away is "
+    "shown on both servers by test_a_keyword_said_while_the_bot_was_away_is_answered_once"
+)
 async def test_a_dropped_connection_loses_nothing(harness: Harness, incident: Playbook) -> None:
     websocket = harness.bot.websocket
     assert websocket is not None
@@ -233,6 +233,7 @@ async def test_a_dropped_connection_loses_nothing(harness: Harness, incident: Pl
     await one_prompt_for(harness, await harness.alice.post(harness.town_square_id, "database down after"))
 
 
+@pytest.mark.sim_only("restarts Mattermost mid-test (sim.restart), forgetting every websocket connection")
 async def test_a_server_restart_is_caught_up_through_rest(harness: Harness, incident: Playbook) -> None:
     websocket = harness.bot.websocket
     assert websocket is not None
@@ -313,10 +314,8 @@ async def test_channel_settings_silence_prompts_and_welcomes(harness: Harness, i
     channel = await alice.channel_by_name(harness.team_id, FIRST_CHANNEL)
     answer = await harness.command(alice, "/playbook channel settings welcome off", channel_id=channel["id"])
     assert "- Welcome message: **off** — people who join this run's channel" in answer["text"]
-    state = harness.sim.state
-    bob = state.add_user("bob", "bob-token")
-    state.add_team_member(state.get_team(harness.team_id), bob)
-    async with Person(harness.sim.url, "bob-token") as bob_client:
+    await harness.mattermost.add_user("bob", team_ids=[harness.team_id])
+    async with harness.person("bob") as bob_client:
         await bob_client.join(channel["id"])
         await harness.settle()
         direct = await bob_client.direct_channel_with(bot_id(harness))

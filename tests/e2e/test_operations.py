@@ -14,9 +14,8 @@ from bot.config import Settings
 from bot.mattermost.errors import MattermostError
 from bot.mattermost.gateway import MattermostGateway
 from handlers.http import ACTION_PATH, COMMAND_PATH, DIALOG_PATH, MAX_BODY_BYTES, STALE_BUTTON, TOO_LARGE
-from mattermost_sim import Simulator
 from mattermost_sim.client import MattermostError as ClientError
-from mattermost_sim.client import Person
+from tests.servers import Backstage
 
 from .conftest import Harness, bot_settings, unused_port
 
@@ -54,6 +53,7 @@ async def test_a_running_bot_is_healthy_ready_and_times_its_callbacks(harness: H
     assert "playbooks_active_runs 0.0" in body.splitlines()
 
 
+@pytest.mark.sim_only("Mattermost refuses one request with 401 (sim.faults)")
 async def test_a_bot_whose_token_mattermost_refuses_is_not_ready(harness: Harness) -> None:
     harness.sim.faults.fail(401, count=1, method="GET", path_pattern=r"^/api/v4/users/")
     status, body = await request(harness, "GET", "/readyz")
@@ -133,7 +133,7 @@ async def test_a_forged_command_token_is_refused_and_no_token_is_logged(
     assert status == 401
     assert "invalid command token" in body
     assert "refused a slash command with a wrong token" in caplog.text
-    for secret in [forged, *command_tokens(harness), "bot-token"]:
+    for secret in [forged, *command_tokens(harness), harness.mattermost.token("playbooks")]:
         assert secret not in caplog.text
         assert secret not in body
 
@@ -158,16 +158,16 @@ async def test_a_normal_conversation_logs_no_secret(
     await harness.command(harness.alice, "/playbook list")
     await harness.command(harness.alice, "/playbook nonsense")
     await harness.settle()
-    for secret in [*command_tokens(harness), "bot-token"]:
+    for secret in [*command_tokens(harness), harness.mattermost.token("playbooks")]:
         assert secret not in caplog.text
 
 
 async def test_a_wrong_token_at_startup_is_reported_without_the_token(
-    sim: Simulator, tmp_path: Any, caplog: pytest.LogCaptureFixture
+    mattermost: Backstage, tmp_path: Any, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.DEBUG)
     wrong = "wrong-bot-token-5678"
-    settings = bot_settings(sim, f"sqlite+aiosqlite:///{tmp_path / 'bot.sqlite'}")
+    settings = bot_settings(mattermost, f"sqlite+aiosqlite:///{tmp_path / 'bot.sqlite'}")
     bot = BotApp(Settings(**{**settings.model_dump(), "mattermost_token": wrong}))
     with pytest.raises(StartupError) as refused:
         await bot.start()
@@ -177,9 +177,11 @@ async def test_a_wrong_token_at_startup_is_reported_without_the_token(
     assert wrong not in caplog.text
 
 
-async def test_gateway_errors_do_not_carry_the_token_or_the_authorization_header(sim: Simulator) -> None:
+async def test_gateway_errors_do_not_carry_the_token_or_the_authorization_header(
+    mattermost: Backstage,
+) -> None:
     wrong = "wrong-bot-token-5678"
-    gateway = MattermostGateway(sim.url, wrong, request_timeout=5)
+    gateway = MattermostGateway(mattermost.url, wrong, request_timeout=5)
     unreachable = MattermostGateway(f"http://127.0.0.1:{unused_port()}", wrong, request_timeout=5)
     try:
         for client in (gateway, unreachable):
@@ -197,13 +199,13 @@ async def test_gateway_errors_do_not_carry_the_token_or_the_authorization_header
 # Rotating the slash command token ----------------------------------------------------------------
 
 
-async def test_a_restart_picks_up_a_regenerated_command_token(sim: Simulator, tmp_path: Any) -> None:
-    settings = bot_settings(sim, f"sqlite+aiosqlite:///{tmp_path / 'bot.sqlite'}")
-    api = f"{sim.url}/api/v4"
-    headers = {"Authorization": "Bearer root-token"}
+async def test_a_restart_picks_up_a_regenerated_command_token(mattermost: Backstage, tmp_path: Any) -> None:
+    settings = bot_settings(mattermost, f"sqlite+aiosqlite:///{tmp_path / 'bot.sqlite'}")
+    api = f"{mattermost.url}/api/v4"
+    headers = {"Authorization": f"Bearer {mattermost.token('root')}"}
     async with (
         aiohttp.ClientSession(timeout=TIMEOUT, headers=headers) as admin,
-        Person(sim.url, "alice-token") as alice,
+        mattermost.person("alice") as alice,
     ):
         team = await alice.team("acme")
         town_square = await alice.channel_by_name(team["id"], "town-square")

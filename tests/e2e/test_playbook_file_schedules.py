@@ -18,9 +18,9 @@ from bot.playbook_format import PlaybookImportError
 from bot.services.context import Services
 from bot.services.playbooks import ImportOutcome, import_document
 from bot.services.schedules import job_key
-from mattermost_sim import Simulator
 from storage.repositories.jobs import JobRepository
 from storage.repositories.schedules import RunSchedule, ScheduleRepository
+from tests.servers import Backstage
 
 from .conftest import Harness, running_harness
 from .test_playbooks_chat import bot_id_of, bot_replies, dm_with_bot, send_files
@@ -42,9 +42,9 @@ def playbook_file(*schedules: str) -> str:
 
 
 @pytest.fixture
-async def world(sim: Simulator, tmp_path: Path) -> AsyncIterator[Harness]:
+async def world(mattermost: Backstage, tmp_path: Path) -> AsyncIterator[Harness]:
     database = f"sqlite+aiosqlite:///{tmp_path / 'bot.sqlite'}"
-    async with running_harness(sim, database, clock=FakeClock(START)) as harness:
+    async with running_harness(mattermost, database, clock=FakeClock(START)) as harness:
         yield harness
 
 

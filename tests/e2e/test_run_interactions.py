@@ -125,10 +125,8 @@ async def ephemeral(person: Person, containing: str) -> dict[str, Any]:
 async def bob(world: RunWorld) -> AsyncIterator[Person]:
     """Bob, put on the team (as an admin would), has joined the run's public channel himself; he is
     not a participant."""
-    state = world.harness.sim.state
-    user = state.add_user("bob", "bob-token")
-    state.add_team_member(state.get_team(world.harness.team_id), user)
-    async with Person(world.harness.sim.url, "bob-token") as person:
+    await world.harness.mattermost.add_user("bob", team_ids=[world.harness.team_id])
+    async with world.harness.person("bob") as person:
         await person.listen()
         await person.join(world.channel_id)
         yield person
@@ -184,6 +182,7 @@ async def test_a_forged_click_changes_nothing(world: RunWorld) -> None:
     assert (await world.post(world.checklist_ids[0]))["message"] == before["message"]
 
 
+@pytest.mark.sim_only("delays Mattermost's edit of the checklist post (an injected hang)")
 async def test_a_stale_button_gets_the_current_checklist(world: RunWorld) -> None:
     # Mattermost is slow to edit the checklist post, so its old buttons are still showing.
     world.harness.sim.faults.hang(1.0, method="PUT", path_pattern=world.checklist_ids[0])

@@ -86,7 +86,7 @@ async def assert_run_posts(harness: Harness, channel_id: str) -> None:
 async def test_the_form_starts_a_run_with_its_channel_people_and_posts(
     harness: Harness, incident: Playbook
 ) -> None:
-    alice, sim = harness.alice, harness.sim
+    alice = harness.alice
     response = await harness.command(alice, "/playbook run")
     assert not response.get("text")
     opened = await alice.next_dialog()
@@ -104,7 +104,7 @@ async def test_the_form_starts_a_run_with_its_channel_people_and_posts(
     assert channel["type"] == "P"
     assert channel["display_name"] == "Incident: DB down"
     assert channel["header"] == "INC-00001 · Incident: DB down — It is down"
-    members = set(sim.state.channels[channel["id"]].members)
+    members = await alice.channel_member_ids(channel["id"])
     assert members == {await alice.my_id(), bot_id(harness)}
     await assert_run_posts(harness, channel["id"])
     assert await direct_messages(harness, alice) == [
@@ -144,12 +144,10 @@ async def test_runs_with_the_same_name_get_their_own_channels(harness: Harness, 
 
 
 async def test_a_taken_channel_name_is_skipped(harness: Harness, incident: Playbook) -> None:
-    state = harness.sim.state
-    root = state.user_by_username("root")
-    assert root is not None
-    state.create_channel(root, harness.team_id, FIRST_CHANNEL, "Someone else's", "O")
-    archived = state.create_channel(root, harness.team_id, f"{FIRST_CHANNEL}-2", "Archived", "O")
-    state.archive_channel(archived)
+    mattermost = harness.mattermost
+    await mattermost.create_channel("root", harness.team_id, FIRST_CHANNEL, "Someone else's", "O")
+    archived = await mattermost.create_channel("root", harness.team_id, f"{FIRST_CHANNEL}-2", "Archived", "O")
+    await mattermost.archive_channel(archived)
     await start_with_command(harness, '/playbook run "Incident Response" DB down')
     channel = await harness.alice.channel_by_name(harness.team_id, f"{FIRST_CHANNEL}-3")
     assert channel["display_name"] == "Incident: DB down"
@@ -191,15 +189,14 @@ async def test_info_and_timeline_only_work_in_a_run_channel(harness: Harness, in
 
 async def test_someone_joining_later_is_welcomed_once(harness: Harness) -> None:
     await seed_incident_playbook(harness, public_channel=True)
-    state = harness.sim.state
-    bob = state.add_user("bob", "bob-token")
-    state.add_team_member(state.get_team(harness.team_id), bob)
+    await harness.mattermost.add_user("bob", team_ids=[harness.team_id])
     await start_with_command(harness, '/playbook run "Incident Response" DB down')
     channel = await harness.alice.channel_by_name(harness.team_id, FIRST_CHANNEL)
-    async with Person(harness.sim.url, "bob-token") as bob_client:
+    async with harness.person("bob") as bob_client:
         await bob_client.join(channel["id"])
         await harness.settle()
-        state.remove_channel_member(state.get_channel(channel["id"]), bob)
+        await bob_client.leave(channel["id"])
+        await harness.settle()
         await bob_client.join(channel["id"])
         await harness.settle()
         welcomes = await direct_messages(harness, bob_client)
@@ -210,6 +207,7 @@ async def test_someone_joining_later_is_welcomed_once(harness: Harness) -> None:
     assert timeline["text"].count("@bob joined the channel") == 1
 
 
+@pytest.mark.sim_only("injects a failing POST /posts")
 async def test_a_failed_post_is_retried_without_duplicates(harness: Harness, incident: Playbook) -> None:
     harness.sim.faults.fail(503, count=1, method="POST", path_pattern=r"/api/v4/posts$")
     await start_with_command(harness, '/playbook run "Incident Response" DB down')
@@ -217,6 +215,7 @@ async def test_a_failed_post_is_retried_without_duplicates(harness: Harness, inc
     await assert_run_posts(harness, channel["id"])
 
 
+@pytest.mark.sim_only("injects failing POST /posts")
 async def test_posts_refused_at_start_are_completed_by_info(harness: Harness, incident: Playbook) -> None:
     harness.sim.faults.fail(503, count=3, method="POST", path_pattern=r"/api/v4/posts$")
     await start_with_command(harness, '/playbook run "Incident Response" DB down')
@@ -231,31 +230,29 @@ async def test_posts_refused_at_start_are_completed_by_info(harness: Harness, in
 
 
 async def test_a_default_owner_and_invited_people_join_and_the_owner_is_told(harness: Harness) -> None:
-    state = harness.sim.state
-    team = state.get_team(harness.team_id)
-    bob, carol = state.add_user("bob", "bob-token"), state.add_user("carol", "carol-token")
-    stranger = state.add_user("stranger", "stranger-token")  # not on the team: left out
-    for user in (bob, carol):
-        state.add_team_member(team, user)
+    mattermost = harness.mattermost
+    bob = await mattermost.add_user("bob", team_ids=[harness.team_id])
+    carol = await mattermost.add_user("carol", team_ids=[harness.team_id])
+    stranger = await mattermost.add_user("stranger")  # not on the team: left out
     playbook = await seed_incident_playbook(harness)
     assert harness.bot.services is not None
     async with harness.bot.services.transaction() as session:
         await PlaybookRepository(session).update(
             replace(
                 playbook,
-                default_owner=DefaultOwnerSettings(bob.id, enabled=True),
-                invites=InviteSettings(user_ids=(carol.id, stranger.id), enabled=True),
+                default_owner=DefaultOwnerSettings(bob, enabled=True),
+                invites=InviteSettings(user_ids=(carol, stranger), enabled=True),
             )
         )
     await start_with_command(harness, '/playbook run "Incident Response" DB down')
     channel = await harness.alice.channel_by_name(harness.team_id, FIRST_CHANNEL)
-    members = set(state.channels[channel["id"]].members)
-    assert members == {await harness.alice.my_id(), bot_id(harness), bob.id, carol.id}
+    members = await harness.alice.channel_member_ids(channel["id"])
+    assert members == {await harness.alice.my_id(), bot_id(harness), bob, carol}
     overview = (await bot_posts(harness, harness.alice, channel["id"]))[1]["props"]["attachments"][0]
     fields = {f["title"]: f["value"] for f in overview["fields"]}
     assert fields["Owner"] == "@bob"
     assert fields["Participants"] == "@alice, @bob, @carol"
-    async with Person(harness.sim.url, "bob-token") as bob_client:
+    async with harness.person("bob") as bob_client:
         assert await direct_messages(harness, bob_client) == [
             f"@alice started **Incident: DB down** and made you its owner: ~{FIRST_CHANNEL}"
         ]

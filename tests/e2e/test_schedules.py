@@ -17,9 +17,9 @@ import pytest
 from bot.clock import FakeClock
 from bot.domain.playbook import ChecklistItemTemplate, ChecklistTemplate, Playbook, RunChannelSettings
 from bot.services.jobs import schedule_job
-from mattermost_sim import Simulator
 from storage.repositories.jobs import JobRepository
 from storage.repositories.playbooks import PlaybookRepository
+from tests.servers import Backstage
 
 from .conftest import Harness, running_harness
 
@@ -39,8 +39,8 @@ def clock() -> FakeClock:
 
 
 @pytest.fixture
-async def world(sim: Simulator, database_url: str, clock: FakeClock) -> AsyncIterator[Harness]:
-    async with running_harness(sim, database_url, clock=clock) as harness:
+async def world(mattermost: Backstage, database_url: str, clock: FakeClock) -> AsyncIterator[Harness]:
+    async with running_harness(mattermost, database_url, clock=clock) as harness:
         await seed_playbook(harness)
         yield harness
 
@@ -126,12 +126,14 @@ async def test_an_occurrence_run_twice_starts_one_run(world: Harness) -> None:
     assert job.due_at == START + 2 * WEEK
 
 
-async def test_a_schedule_survives_a_restart(sim: Simulator, database_url: str, clock: FakeClock) -> None:
-    async with running_harness(sim, database_url, clock=clock) as first:
+async def test_a_schedule_survives_a_restart(
+    mattermost: Backstage, database_url: str, clock: FakeClock
+) -> None:
+    async with running_harness(mattermost, database_url, clock=clock) as first:
         await seed_playbook(first)
         await schedule(first, f'"{TITLE}" every 1w')
     clock.advance(WEEK + timedelta(hours=3))  # the bot was down when the run fell due
-    async with running_harness(sim, database_url, clock=clock) as again:
+    async with running_harness(mattermost, database_url, clock=clock) as again:
         await again.tick()
         await again.tick()
         assert await release_runs(again) == [f"{TITLE} 2026-11-30"]

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from bot.app import BotApp, StartupError
-from mattermost_sim import Simulator
+from tests.servers import Backstage
 
 from .conftest import Harness, bot_settings
 
@@ -24,12 +24,13 @@ async def test_unknown_subcommand_gets_a_friendly_answer(harness: Harness) -> No
 
 
 async def test_restart_updates_the_command_instead_of_adding_one(harness: Harness, tmp_path: Path) -> None:
-    second = BotApp(bot_settings(harness.sim, f"sqlite+aiosqlite:///{tmp_path / 'again.sqlite'}"))
+    second = BotApp(bot_settings(harness.mattermost, f"sqlite+aiosqlite:///{tmp_path / 'again.sqlite'}"))
     await second.start()
     try:
-        commands = [c for c in harness.sim.state.commands.values() if c.trigger == "playbook"]
+        listed = await harness.root.team_commands(harness.team_id)
+        commands = [c for c in listed if c["trigger"] == "playbook"]
         assert len(commands) == 1
-        assert commands[0].url == f"{second.settings.public_url}/mattermost/command"
+        assert commands[0]["url"] == f"{second.settings.public_url}/mattermost/command"
         response = await harness.command(harness.alice, "/playbook help")
         assert "/playbook help" in response["text"]
     finally:
@@ -52,8 +53,10 @@ async def test_a_forged_command_token_is_refused(harness: Harness) -> None:
         assert resp.status == 401
 
 
-async def test_a_wrong_bot_token_stops_start_up_with_a_clear_reason(sim: Simulator, tmp_path: Path) -> None:
-    settings = bot_settings(sim, f"sqlite+aiosqlite:///{tmp_path / 'x.sqlite'}")
+async def test_a_wrong_bot_token_stops_start_up_with_a_clear_reason(
+    mattermost: Backstage, tmp_path: Path
+) -> None:
+    settings = bot_settings(mattermost, f"sqlite+aiosqlite:///{tmp_path / 'x.sqlite'}")
     settings = settings.model_copy(update={"mattermost_token": type(settings.mattermost_token)("nope")})
     bot = BotApp(settings)
     with pytest.raises(StartupError, match="refused the bot's token"):

@@ -95,10 +95,8 @@ async def world(harness: Harness) -> UpdateWorld:
 @pytest.fixture
 async def bob(world: UpdateWorld) -> AsyncIterator[Person]:
     """Bob is on the team (as an admin would set up) and has joined the public run channel."""
-    state = world.harness.sim.state
-    user = state.add_user("bob", "bob-token")
-    state.add_team_member(state.get_team(world.harness.team_id), user)
-    async with Person(world.harness.sim.url, "bob-token") as person:
+    await world.harness.mattermost.add_user("bob", team_ids=[world.harness.team_id])
+    async with world.harness.person("bob") as person:
         await person.listen()
         await person.join(world.channel_id)
         yield person
@@ -311,9 +309,7 @@ async def test_todo_lists_overdue_updates_then_tasks_overdue_first(world: Update
 
 async def test_the_digest_comes_once_each_morning_in_the_persons_time_zone(world: UpdateWorld) -> None:
     harness = world.harness
-    user = harness.sim.state.user_by_username("alice")
-    assert user is not None
-    user.timezone = "Europe/Paris"
+    await harness.mattermost.set_timezone("alice", "Europe/Paris")
     response = await world.command("/playbook settings digest on")
     assert "08:00 (Europe/Paris)" in response["text"]
     morning = next_morning(harness.clock(), "Europe/Paris")

@@ -26,10 +26,10 @@ from bot.domain.webhooks import DELIVERY_HEADER, EVENT_HEADER, SIGNATURE_HEADER,
 from bot.playbook_document import parse_document
 from bot.playbook_format import import_playbook
 from bot.security import derive_key
-from mattermost_sim import Simulator
 from storage.models_jobs import ScheduledJobRow
 from storage.models_webhooks import WebhookDeliveryRow
 from storage.repositories.playbooks import PlaybookRepository
+from tests.servers import Backstage
 
 from .conftest import Harness, running_harness
 
@@ -82,11 +82,11 @@ async def receiver() -> AsyncIterator[Receiver]:
 
 
 @pytest.fixture
-async def open_harness(sim: Simulator, tmp_path: Path) -> AsyncIterator[Harness]:
+async def open_harness(mattermost: Backstage, tmp_path: Path) -> AsyncIterator[Harness]:
     """A bot allowed to call loopback addresses, with a known secret."""
     database = f"sqlite+aiosqlite:///{tmp_path / 'bot.sqlite'}"
     async with running_harness(
-        sim, database, allow_private_webhook_addresses=True, secret=SecretStr(SECRET)
+        mattermost, database, allow_private_webhook_addresses=True, secret=SecretStr(SECRET)
     ) as harness:
         yield harness
 
@@ -149,7 +149,7 @@ async def test_a_new_run_is_posted_signed_and_retried_after_a_500(
     assert payload["run"]["name"] == "Incident: Database down"
     assert payload["run"]["channel"]["id"] == channel_id
     assert payload["run"]["channel"]["url"] == (
-        f"{harness.sim.url}/acme/channels/{payload['run']['channel']['name']}"
+        f"{harness.url}/acme/channels/{payload['run']['channel']['name']}"
     )
     assert payload["run"]["owner"]["username"] == "alice"
     assert payload["actor"]["username"] == "alice"
@@ -240,13 +240,13 @@ async def stored_texts(harness: Harness) -> list[str]:
 
 @pytest.mark.parametrize("failure", ["answered 500", "refused as loopback"])
 async def test_a_failed_delivery_logs_and_records_no_key_or_signature(
-    failure: str, sim: Simulator, tmp_path: Path, receiver: Receiver, caplog: pytest.LogCaptureFixture
+    failure: str, mattermost: Backstage, tmp_path: Path, receiver: Receiver, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.DEBUG)
     refused = failure == "refused as loopback"
     allowed: dict[str, Any] = {} if refused else {"allow_private_webhook_addresses": True}
     database = f"sqlite+aiosqlite:///{tmp_path / 'bot.sqlite'}"
-    async with running_harness(sim, database, secret=SecretStr(SECRET), **allowed) as harness:
+    async with running_harness(mattermost, database, secret=SecretStr(SECRET), **allowed) as harness:
         receiver.statuses = [500]
         title = await seed_playbook(harness, receiver.url)
         channel_id = await start_run(harness, title, "Pager storm")
