@@ -31,6 +31,7 @@ from .version import PIN
 DATABASE = "mattermost"
 TEMPLATE = "mattermost_seeded"
 INFO_FILE = "server.json"
+SEEDED_CONFIG = "config.seeded.json"
 START_TIMEOUT_S = 120.0
 STOP_TIMEOUT_S = 30.0
 
@@ -186,6 +187,8 @@ class RealMattermost:
             world = await seed_world(self.url, seed)
             self.stop_process()
             self.postgres.sql(f'CREATE DATABASE "{TEMPLATE}" TEMPLATE "{DATABASE}"')
+            # Tests may patch the configuration (PUT /config/patch writes this file): keep the seeded one.
+            shutil.copyfile(self.state_dir / "config.json", self.state_dir / SEEDED_CONFIG)
             await self.start()
         except BaseException:
             self.stop_process()
@@ -207,13 +210,14 @@ class RealMattermost:
         return self.info
 
     async def reset(self) -> None:
-        """Back to the seeded world: stop, a fresh copy of the template database, no files, start."""
+        """Back to the seeded world: stop, fresh copies of the template database and configuration, start."""
         assert self.postgres is not None
         assert self.info is not None
         self.stop_process(graceful=False)
         self.postgres.sql(f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)')
         self.postgres.sql(f'CREATE DATABASE "{DATABASE}" TEMPLATE "{TEMPLATE}"')
         shutil.rmtree(self.state_dir / "files", ignore_errors=True)
+        shutil.copyfile(self.state_dir / SEEDED_CONFIG, self.state_dir / "config.json")
         await self.start()
         assert self.process is not None
         self.info.pid = self.process.pid
