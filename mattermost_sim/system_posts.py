@@ -18,6 +18,16 @@ if TYPE_CHECKING:
 DEFAULT_CHANNEL = "town-square"
 
 
+def _added_props(adder: User, added: User) -> dict[str, str]:
+    """The props of a "someone added someone" message, in channels and teams alike."""
+    return {
+        "userId": adder.id,
+        "username": adder.username,
+        "addedUserId": added.id,
+        "addedUsername": added.username,
+    }
+
+
 def joined_channel(state: SimState, user: User, channel: Channel) -> None:
     """``system_join_channel``: the user joined (or created) the channel."""
     message = f"{user.username} joined the channel."
@@ -26,12 +36,7 @@ def joined_channel(state: SimState, user: User, channel: Channel) -> None:
 
 def added_to_channel(state: SimState, adder: User, added: User, channel: Channel) -> None:
     """``system_add_to_channel``: someone else added the user."""
-    props = {
-        "userId": adder.id,
-        "username": adder.username,
-        "addedUserId": added.id,
-        "addedUsername": added.username,
-    }
+    props = _added_props(adder, added)
     message = f"{added.username} added to the channel by {adder.username}."
     state.system_post(adder, channel, "system_add_to_channel", message, props)
 
@@ -95,11 +100,6 @@ def joined_team(state: SimState, user: User, town_square: Channel) -> None:
 
 def added_to_team(state: SimState, adder: User, added: User, town_square: Channel) -> None:
     """``system_add_to_team`` in the team's town-square."""
-    props = {
-        "userId": adder.id,
-        "username": adder.username,
-        "addedUserId": added.id,
-        "addedUsername": added.username,
-    }
+    props = _added_props(adder, added)
     message = f"{added.username} added to the team by {adder.username}."
     state.system_post(adder, town_square, "system_add_to_team", message, props)

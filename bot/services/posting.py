@@ -24,7 +24,7 @@ returns the new post's id for the caller to record and edit from then on.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -57,11 +57,6 @@ def with_key(post: Mapping[str, Any], key: str) -> dict[str, Any]:
     return {**post, "props": {**post.get("props", {}), POST_KEY_PROP: key}}
 
 
-async def find_posted(services: Services, channel_id: str, keys: Iterable[str]) -> dict[str, MMPost]:
-    """The bot's recent posts in the channel made under any of ``keys``, by key."""
-    return await services.gateway.find_keyed_posts(channel_id, keys)
-
-
 async def post_once(services: Services, post: KeyedPost, *, maybe_posted: bool) -> MMPost:
     """Create ``post`` unless it already exists; the post either way.
 
@@ -70,7 +65,7 @@ async def post_once(services: Services, post: KeyedPost, *, maybe_posted: bool) 
     the key's ``pending_post_id`` alone guards the gateway's immediate retries.
     """
     if maybe_posted:
-        found = (await find_posted(services, post.channel_id, [post.key])).get(post.key)
+        found = (await services.gateway.find_keyed_posts(post.channel_id, [post.key])).get(post.key)
         if found is not None:
             log.info("post %s was already made (%s); not posting it again", post.key, found.id)
             return found

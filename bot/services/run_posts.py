@@ -36,7 +36,7 @@ from storage.repositories.runs import RunRepository
 from storage.repositories.updates import UpdateRepository
 
 from .context import Services
-from .posting import KeyedPost, edit_or_replace, find_posted, post_once, with_key
+from .posting import KeyedPost, edit_or_replace, post_once, with_key
 
 log = logging.getLogger(__name__)
 
@@ -156,7 +156,7 @@ async def publish_run_posts(
     if not missing:
         return posts
     keys = [post_key(run.id, kind) for kind, _ in missing]
-    found = {} if first_attempt else await find_posted(services, run.channel_id, keys)
+    found = {} if first_attempt else await services.gateway.find_keyed_posts(run.channel_id, keys)
     loop = asyncio.get_running_loop()
     answered_at = float("-inf")
     last_create_at = 0

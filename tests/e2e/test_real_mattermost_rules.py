@@ -335,18 +335,7 @@ async def test_a_command_whose_token_the_bot_cannot_read_answers_what_to_do(
     await demote_bot(mattermost)
     port = unused_port()
     public_url = f"http://127.0.0.1:{port}"
-    await rest(
-        mattermost,
-        "POST",
-        "/commands",
-        {
-            "team_id": await team_id_of(mattermost),
-            "trigger": "playbook",
-            "url": f"{public_url}{COMMAND_PATH}",
-            "method": "P",
-            "auto_complete": True,
-        },
-    )
+    await command_made_by_an_administrator(mattermost, public_url)
     settings = {"listen": f"127.0.0.1:{port}", "public_url": public_url}
     with caplog.at_level(logging.WARNING, logger="bot.app"):
         async with running_harness(mattermost, database(tmp_path), **settings) as harness:
