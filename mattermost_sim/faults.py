@@ -3,7 +3,9 @@
 Faults apply to REST requests under ``/api/v4`` (the websocket is left alone). Tests drive
 :class:`Faults` in-process through ``sim.faults``; other processes use the ``/_sim`` routes.
 Every served REST request is recorded in :attr:`Faults.log`, so a benchmark can count the
-round trips a piece of work needed and how many of them had to run one after another.
+round trips a piece of work needed and how many of them had to run one after another, and
+:attr:`Faults.in_flight` counts those being served, so a test can wait until every request made
+so far (by a process it killed, say) has been answered.
 """
 
 from __future__ import annotations
@@ -61,17 +63,20 @@ class FaultRule:
         return self.path_pattern is None or self.path_pattern.search(path) is not None
 
 
-def _compile(path_pattern: str | None) -> re.Pattern[str] | None:
+def compile_pattern(path_pattern: str | None) -> re.Pattern[str] | None:
+    """A fault rule's path pattern, compiled (``None``: every path)."""
     return re.compile(path_pattern) if path_pattern is not None else None
 
 
-def _positive_count(count: int) -> int:
+def positive_count(count: int) -> int:
+    """A fault rule's count, checked: how many requests it hits."""
     if not isinstance(count, int) or count < 1:
         raise ValueError("count must be a positive integer")
     return count
 
 
-def _seconds(seconds: float) -> float:
+def non_negative_seconds(seconds: float) -> float:
+    """A fault rule's delay, checked."""
     if not isinstance(seconds, int | float) or seconds < 0:
         raise ValueError("seconds must be a non-negative number")
     return float(seconds)
@@ -84,13 +89,17 @@ class Faults:
     rules: list[FaultRule] = field(default_factory=list)
     rate_limiter: RateLimiter | None = None
     log: deque[RequestRecord] = field(default_factory=lambda: deque(maxlen=LOG_SIZE))
+    in_flight: int = 0
+    """REST requests being served now: received, not yet answered (and so not yet logged)."""
 
     # -- configuration ----------------------------------------------------------
 
     def add_latency(self, seconds: float, method: str | None = None, path_pattern: str | None = None) -> None:
         """Delay every matching request by ``seconds`` (``path_pattern``: a regex searched in the path)."""
         self.rules.append(
-            FaultRule("latency", method, _compile(path_pattern), None, seconds=_seconds(seconds))
+            FaultRule(
+                "latency", method, compile_pattern(path_pattern), None, seconds=non_negative_seconds(seconds)
+            )
         )
 
     def fail(
@@ -105,7 +114,12 @@ class Faults:
         if not isinstance(status, int) or not 400 <= status <= 599:
             raise ValueError("status must be an HTTP error status (400-599)")
         rule = FaultRule(
-            "fail", method, _compile(path_pattern), _positive_count(count), status=status, error_id=error_id
+            "fail",
+            method,
+            compile_pattern(path_pattern),
+            positive_count(count),
+            status=status,
+            error_id=error_id,
         )
         self.rules.append(rule)
 
@@ -123,8 +137,8 @@ class Faults:
         rule = FaultRule(
             "throttle",
             method,
-            _compile(path_pattern),
-            _positive_count(count),
+            compile_pattern(path_pattern),
+            positive_count(count),
             retry_after=retry_after,
             limit=limit,
         )
@@ -135,7 +149,11 @@ class Faults:
     ) -> None:
         """Hold the next ``count`` matching requests ``seconds`` before answering (client timeouts)."""
         rule = FaultRule(
-            "hang", method, _compile(path_pattern), _positive_count(count), seconds=_seconds(seconds)
+            "hang",
+            method,
+            compile_pattern(path_pattern),
+            positive_count(count),
+            seconds=non_negative_seconds(seconds),
         )
         self.rules.append(rule)
 
@@ -156,7 +174,7 @@ class Faults:
 
     def requests(self, path_pattern: str | None = None) -> list[RequestRecord]:
         """Logged requests, oldest first, optionally only those whose path matches a regex."""
-        pattern = _compile(path_pattern)
+        pattern = compile_pattern(path_pattern)
         return [r for r in self.log if pattern is None or pattern.search(r.path)]
 
     @staticmethod
@@ -243,9 +261,11 @@ async def middleware(request: web.Request, handler: Handler) -> web.StreamRespon
         return await handler(request)
     faults = sim_of(request).faults
     start = time.monotonic()
+    faults.in_flight += 1
     try:
         return await faults.apply(request, handler)
     finally:
+        faults.in_flight -= 1
         faults.log.append(RequestRecord(request.method, path, start, time.monotonic()))
 
 

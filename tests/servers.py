@@ -4,8 +4,11 @@ Tests that act through Mattermost's API take the :class:`Backstage` of the serve
 its address, the seeded people's tokens, and what an administrator does to set the scene (add a
 person, put them on a team or in a channel, make or archive a channel). On the simulator these
 go straight into its state, as before anyone is watching; on the real server the system
-administrator does them through REST. A test that needs the simulator's own hands (faults,
-dropped websockets) is marked ``sim_only`` and is skipped on the real server with its reason.
+administrator does them through REST. Both can be restarted mid-test (:meth:`Backstage.restart`).
+Faults in what the bot hears (errors, 429s, hangs, dropped websockets) are injected by the
+fault proxy in front of either server (:mod:`tests.fault_proxy`, ``harness.faults``); a test that
+needs the simulator's own hands (its state, its internals) is marked ``sim_only`` and is skipped
+on the real server with its reason.
 
 The real server is started once per test session (``python -m mattermost_real up`` in Python)
 and put back to the seeded world before each test: every test sees the same world on both.
@@ -13,6 +16,7 @@ and put back to the seeded world before each test: every test sees the same worl
 
 from __future__ import annotations
 
+import asyncio
 import os
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
@@ -20,6 +24,7 @@ from typing import Any
 
 import aiohttp
 
+from mattermost_real.server import RealMattermost
 from mattermost_sim import Simulator
 from mattermost_sim.client import Person
 
@@ -89,11 +94,19 @@ class Backstage(ABC):
         its slash command there).
         """
 
+    @abstractmethod
+    async def restart(self, *, graceful: bool = False) -> None:
+        """Stop Mattermost and start it again on the same database and port: everything it keeps
+        only in memory (websocket connections and their ids, recent ``pending_post_id`` values)
+        is forgotten; its data stays. ``graceful`` lets it shut down as ``SIGTERM`` asks (slow on
+        a real server) rather than stopping it at once."""
+
 
 class SimBackstage(Backstage):
     """The simulator: set-up goes straight into its state, without websocket announcements."""
 
     kind = "sim"
+    sim: Simulator
 
     def __init__(self, sim: Simulator) -> None:
         self.sim = sim
@@ -158,6 +171,11 @@ class SimBackstage(Backstage):
         state.add_team_member(team, user, admin=team_admin)
         state.join_default_channels(team, user)
 
+    async def restart(self, *, graceful: bool = False) -> None:
+        """The simulator's own restart (same port, same state, connections forgotten); it is
+        quick either way."""
+        await self.sim.restart()
+
 
 class RealBackstage(Backstage):
     """A real Mattermost: set-up by the system administrator ``root`` through REST."""
@@ -165,10 +183,18 @@ class RealBackstage(Backstage):
     kind = "real"
     sim = None
 
-    def __init__(self, url: str, tokens: dict[str, str], user_ids: dict[str, str]) -> None:
+    def __init__(
+        self,
+        url: str,
+        tokens: dict[str, str],
+        user_ids: dict[str, str],
+        *,
+        server: RealMattermost | None = None,
+    ) -> None:
         self.url = url.rstrip("/")
         self.tokens = dict(tokens)
         self.user_ids = dict(user_ids)
+        self.server = server
 
     def token(self, username: str) -> str:
         """The token made at seeding, or by :meth:`add_user`."""
@@ -245,3 +271,18 @@ class RealBackstage(Backstage):
         if team_admin:
             roles = {"roles": "team_user team_admin"}
             await self._call("PUT", f"/teams/{team_id}/members/{user_id}/roles", roles)
+
+    async def restart(self, *, graceful: bool = False) -> None:
+        """Stop the server process and start it again, on the same database, configuration and
+        port; unlike the reset between tests, nothing is put back. It is killed at once, as a
+        crash would end it (what it had committed stays); ``graceful`` stops it with ``SIGTERM``
+        and waits for its shutdown instead, which takes Mattermost several seconds."""
+        server = self.server
+        if server is None:
+            raise RuntimeError("this RealBackstage was made without its RealMattermost: it cannot restart it")
+        # Stopping waits for the process in a blocking loop: not on the event loop the bot runs on.
+        await asyncio.to_thread(server.stop_process, graceful=graceful)
+        await server.start()
+        if server.info is not None and server.process is not None:
+            server.info.pid = server.process.pid
+            server.info.write(server.state_dir)

@@ -4,6 +4,11 @@ Tests act only through Mattermost's API (the :class:`~mattermost_sim.client.Pers
 read back what Mattermost shows, so the same tests run against the simulator and against a real
 Mattermost (``PLAYBOOKS_TEST_MATTERMOST=real``); the scene is set through the
 :class:`~tests.servers.Backstage` of whichever runs.
+
+The bot reaches Mattermost through a :class:`~tests.fault_proxy.FaultProxy` (people do not), so a
+test breaks what the bot hears the same way on both servers: ``harness.faults.fail(503, ...)``,
+``.throttle(...)``, ``.hang(...)``, ``.drop_websockets()``; ``harness.mattermost.restart()``
+restarts Mattermost itself.
 """
 
 from __future__ import annotations
@@ -11,7 +16,7 @@ from __future__ import annotations
 import asyncio
 import socket
 import uuid
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,8 +28,11 @@ from pydantic import SecretStr
 from bot.app import BotApp
 from bot.clock import FakeClock
 from bot.config import Settings
+from bot.mattermost.events import TypingEvent
+from bot.services.context import Services
 from mattermost_sim import Simulator
 from mattermost_sim.client import Person
+from tests.fault_proxy import FaultProxy
 from tests.servers import Backstage
 
 DELIVERY_TIMEOUT_S = 10.0
@@ -41,7 +49,11 @@ def unused_port() -> int:
 
 @dataclass
 class Harness:
-    """A running world: Mattermost, the bot, and two people (alice, and root the system admin)."""
+    """A running world: Mattermost, the bot, and two people (alice, and root the system admin).
+
+    ``faults`` is the proxy between the bot and Mattermost: what a test injects there, only the
+    bot suffers.
+    """
 
     mattermost: Backstage
     bot: BotApp
@@ -50,6 +62,7 @@ class Harness:
     team_id: str
     town_square_id: str
     clock: FakeClock
+    faults: FaultProxy
     _markers: dict[str, asyncio.Event] = field(default_factory=dict, init=False, repr=False)
     _watched_bot: BotApp | None = field(default=None, init=False, repr=False)
 
@@ -62,8 +75,9 @@ class Harness:
 
     @property
     def url(self) -> str:
-        """Mattermost's address."""
-        return self.mattermost.url
+        """Mattermost's address as the bot knows it (its ``mattermost_url``: the fault proxy's),
+        which is the address its links name; people reach Mattermost at ``mattermost.url``."""
+        return self.bot.settings.mattermost_url
 
     def person(self, username: str) -> Person:
         """A client signed in as ``username`` (``async with harness.person("bob") as bob``)."""
@@ -85,10 +99,12 @@ class Harness:
         """Wait until the bot has finished background work and handled the events sent so far."""
         assert self.bot.callbacks is not None
         assert self.bot.websocket is not None
+        assert self.bot.listener is not None
         for _ in range(3):
             await self.bot.callbacks.background.drain(grace=10)
             await self.events_delivered()
             await self.bot.websocket.wait_idle()
+            await self.bot.listener.wait_idle()
             await asyncio.sleep(0)
 
     async def events_delivered(self) -> None:
@@ -97,10 +113,11 @@ class Harness:
         A real Mattermost sends websocket events from its own goroutines, often a few
         milliseconds after the REST call that caused them has answered, so an idle bot does not
         yet mean a bot that has seen everything. Mattermost sends a connection's events in the
-        order it published them, and the bot handles them in that order: so root announces
-        typing in town-square (where the bot is) with a unique ``parent_id``, and once the bot's
-        handlers see that notice, every earlier event has been handled. Skipped while the bot's
-        websocket is down (nothing could arrive).
+        order it published them, and the bot dispatches them in that order: so root announces
+        typing in town-square (where the bot is) with a unique ``parent_id``; once a handler of
+        the bot sees that notice, every earlier event has been dispatched, and once the bot's
+        listener is idle, handled. Skipped while the bot's websocket is down (nothing could
+        arrive).
         """
         websocket = self.bot.websocket
         if websocket is None or not websocket.connected.is_set():
@@ -120,6 +137,8 @@ class Harness:
                 ) from None
         finally:
             self._markers.pop(marker, None)
+        assert self.bot.listener is not None
+        await self.bot.listener.wait_idle()
 
     def _watch_markers(self) -> None:
         """Let the current bot's event router tell :meth:`events_delivered` which markers came."""
@@ -128,14 +147,12 @@ class Harness:
         assert self.bot.routers is not None
         markers = self._markers
 
-        async def seen(event: Mapping[str, Any], services: Any) -> None:
-            data = event.get("data")
-            parent_id = data.get("parent_id") if isinstance(data, Mapping) else None
-            arrived = markers.get(parent_id) if isinstance(parent_id, str) else None
+        async def seen(event: TypingEvent, services: Services) -> None:
+            arrived = markers.get(event.parent_id)
             if arrived is not None:
                 arrived.set()
 
-        self.bot.routers.events.on("typing")(seen)
+        self.bot.routers.events.on(TypingEvent)(seen)
         self._watched_bot = self.bot
 
 
@@ -158,26 +175,31 @@ async def running_harness(
     mattermost: Backstage, database_url: str, *, clock: FakeClock | None = None, **settings: Any
 ) -> AsyncIterator[Harness]:
     """A :class:`Harness` whose bot uses :func:`bot_settings` with ``settings`` changed (e.g.
-    ``allow_private_webhook_addresses=True``); ``clock`` lets a restarted bot keep the time."""
+    ``allow_private_webhook_addresses=True``); ``clock`` lets a restarted bot keep the time.
+
+    The bot's ``mattermost_url`` is a fresh :class:`~tests.fault_proxy.FaultProxy` in front of
+    ``mattermost`` unless ``settings`` names another."""
     clock = clock or FakeClock()
-    bot = BotApp(
-        bot_settings(mattermost, database_url).model_copy(update=settings),
-        clock=clock,
-        scheduler_timer=False,
-    )
-    await bot.start()
-    try:
-        assert bot.websocket is not None
-        async with asyncio.timeout(10):
-            await bot.websocket.connected.wait()
-        async with mattermost.person("alice") as alice, mattermost.person("root") as root:
-            await alice.listen()
-            await root.listen()
-            team = await alice.team("acme")
-            town_square = await alice.channel_by_name(team["id"], "town-square")
-            yield Harness(mattermost, bot, alice, root, team["id"], town_square["id"], clock)
-    finally:
-        await bot.stop()
+    async with FaultProxy(mattermost.url) as proxy:
+        update = {"mattermost_url": proxy.url, **settings}
+        bot = BotApp(
+            bot_settings(mattermost, database_url).model_copy(update=update),
+            clock=clock,
+            scheduler_timer=False,
+        )
+        await bot.start()
+        try:
+            assert bot.websocket is not None
+            async with asyncio.timeout(10):
+                await bot.websocket.connected.wait()
+            async with mattermost.person("alice") as alice, mattermost.person("root") as root:
+                await alice.listen()
+                await root.listen()
+                team = await alice.team("acme")
+                town_square = await alice.channel_by_name(team["id"], "town-square")
+                yield Harness(mattermost, bot, alice, root, team["id"], town_square["id"], clock, proxy)
+        finally:
+            await bot.stop()
 
 
 @pytest.fixture

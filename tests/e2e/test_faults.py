@@ -1,13 +1,15 @@
 """Mattermost failing in the middle of starting a run: 5xx, 429 with ``Retry-After``, timeouts.
 
-Each fault is injected through the simulator's controls on one of the calls a run start makes
-(create the channel, add its members, create its posts). Whatever fails, the run ends up
+Each fault is injected by the fault proxy between the bot and Mattermost (``harness.faults``) on
+one of the calls a run start makes (create the channel, add its members, create its posts), so
+these run on the simulator and on a real Mattermost alike. Whatever fails, the run ends up
 complete exactly once: one channel, one of each post, everyone in it.
 """
 
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -28,10 +30,6 @@ CHANNELS = r"/api/v4/channels$"
 MEMBERS = r"/api/v4/channels/[a-z0-9]+/members$"
 POSTS = r"/api/v4/posts$"
 START = '/playbook run "Incident Response" DB down'
-
-pytestmark = pytest.mark.sim_only(
-    "injects 5xx, 429 and hanging answers through the simulator's fault controls"
-)
 
 
 @pytest.fixture
@@ -59,22 +57,28 @@ async def start_run(harness: Harness) -> str:
 
 
 async def abandoned_request_carried_out(harness: Harness, path: str) -> None:
-    """Wait until Mattermost has answered the hung request (the simulator logs it when it has),
-    then until the bot has handled what that caused."""
-    # The simulator has no event for a served request; its request log is the only witness.
-    async with asyncio.timeout(10):
-        while not any(r.end - r.start >= HANG for r in harness.sim.faults.requests(path)):  # noqa: ASYNC110
-            await asyncio.sleep(0.05)
+    """Wait until Mattermost has answered the hung request (the proxy passed it on after the bot
+    gave up, and logs Mattermost's answer), then until the bot has handled what that caused."""
+    pattern = re.compile(path)
+    await harness.faults.served(
+        lambda r: r.fault == "hang" and r.forwarded and pattern.search(r.path) is not None,
+        "the hung request",
+    )
     await harness.settle()
 
 
 async def assert_one_complete_run(harness: Harness) -> None:
-    """Exactly one run channel, with alice and the bot in it and each post once."""
-    run_channels = [c for c in harness.sim.state.channels.values() if c.name.startswith("inc-")]
-    assert [c.name for c in run_channels] == [FIRST_CHANNEL]
-    channel = run_channels[0]
-    assert {await harness.alice.my_id(), bot_id(harness)} <= set(channel.members)
-    messages = [p["message"] for p in await bot_posts(harness, harness.alice, channel.id)]
+    """Exactly one run channel, with alice and the bot in it and each post once.
+
+    The bot is in every channel it made (a duplicate too), so its channel list, read straight
+    from Mattermost, shows them all."""
+    async with harness.person("playbooks") as bot:
+        run_channels = [c for c in await bot.my_channels(harness.team_id) if c["name"].startswith("inc-")]
+    assert [c["name"] for c in run_channels] == [FIRST_CHANNEL]
+    channel_id = run_channels[0]["id"]
+    members = await harness.alice.channel_member_ids(channel_id)
+    assert {await harness.alice.my_id(), bot_id(harness)} <= members
+    messages = [p["message"] for p in await bot_posts(harness, harness.alice, channel_id)]
     assert len(messages) == 2 + len(CHECKLIST_TITLES), messages
     assert messages[0].startswith("#### Welcome to Incident: DB down")
     assert messages[1] == "#### INC-00001 · Incident: DB down"
@@ -87,21 +91,22 @@ async def assert_one_complete_run(harness: Harness) -> None:
 async def test_a_server_error_during_the_start_is_retried(
     harness: Harness, incident: Playbook, path: str, status: int
 ) -> None:
-    harness.sim.faults.fail(status, count=1, method="POST", path_pattern=path)
+    harness.faults.fail(status, count=1, method="POST", path_pattern=path)
     reply = await start_run(harness)
     assert reply.startswith("Started **Incident: DB down**"), reply
     await assert_one_complete_run(harness)
+    assert harness.faults.requests(path)[0].fault == "fail"
 
 
 @pytest.mark.parametrize("path", [CHANNELS, MEMBERS, POSTS], ids=["channel", "members", "posts"])
 async def test_a_rate_limit_during_the_start_waits_as_told(
     harness: Harness, incident: Playbook, path: str
 ) -> None:
-    harness.sim.faults.throttle(count=1, retry_after=1, method="POST", path_pattern=path)
+    harness.faults.throttle(count=1, retry_after=1, method="POST", path_pattern=path)
     reply = await start_run(harness)
     assert reply.startswith("Started **Incident: DB down**"), reply
     await assert_one_complete_run(harness)
-    refused, retried = harness.sim.faults.requests(path)[:2]
+    refused, retried = harness.faults.requests(path)[:2]
     assert retried.start - refused.end >= 0.9, "the retry came before Retry-After had passed"
 
 
@@ -111,7 +116,7 @@ async def test_a_timeout_during_the_start_leaves_no_duplicates(
 ) -> None:
     # The request is answered only after the bot gave up on it, but Mattermost still carries it
     # out: the channel, the membership or the post exists although the bot never heard so.
-    harness.sim.faults.hang(HANG, count=1, method="POST", path_pattern=path)
+    harness.faults.hang(HANG, count=1, method="POST", path_pattern=path)
     reply = await start_run(harness)
     await abandoned_request_carried_out(harness, path)
     assert reply.startswith("Started **Incident: DB down**"), reply
@@ -121,10 +126,10 @@ async def test_a_timeout_during_the_start_leaves_no_duplicates(
 async def test_a_run_whose_start_failed_is_completed_when_the_bot_starts_again(
     harness: Harness, incident: Playbook, tmp_path: Path
 ) -> None:
-    harness.sim.faults.fail(503, count=10, method="POST", path_pattern=POSTS)
+    harness.faults.fail(503, count=10, method="POST", path_pattern=POSTS)
     reply = await start_run(harness)
     assert "Run `/playbook info`" in reply, reply
-    harness.sim.faults.clear()
+    harness.faults.clear()
     await harness.bot.stop()
     restarted = BotApp(harness.bot.settings, clock=FakeClock(), scheduler_timer=False)
     await restarted.start()

@@ -15,14 +15,16 @@ from typing import Any
 from bot.domain.playbook import WebhookSettings
 from bot.scheduler import LEASE
 from mattermost_sim.client import MattermostError
+from tests.waiting import eventually
 
 from .conftest import World
-from .harness import Replica, WebhookReceiver, eventually
+from .harness import Replica, WebhookReceiver
 
 POSTS = r"/api/v4/posts$"
 START = '/playbook run "Incident Response" DB down'
 RUN_CHANNEL = "inc-00001-incident-db-down"
 RUN_POSTS = 6  # welcome, overview, four checklists
+HANG_S = 2.0
 
 
 async def run_channel(world: World) -> dict[str, Any] | None:
@@ -48,8 +50,9 @@ async def wait_for_posts(world: World, count: int) -> list[dict[str, Any]]:
 
 
 async def assert_complete_run(world: World) -> None:
-    """One run channel with each of its posts exactly once (after time for a duplicate)."""
-    await asyncio.sleep(0.5)
+    """One run channel with each of its posts exactly once, once Mattermost has answered every
+    request made so far (a killed replica's post may still be on its way)."""
+    await world.settled()
     run_channels = [c.name for c in world.sim.state.channels.values() if c.name.startswith("inc-")]
     assert run_channels == [RUN_CHANNEL]
     posts = await wait_for_posts(world, RUN_POSTS)
@@ -74,7 +77,7 @@ async def test_a_replica_killed_while_starting_a_run_leaves_a_complete_run(world
     await kill(first)
     world.sim.faults.clear()
     # The next replica to start completes the run's set-up; nothing is posted twice.
-    await world.replicas.start("b")
+    await world.start_completing_runs("b")
     await wait_for_posts(world, RUN_POSTS)
     await assert_complete_run(world)
 
@@ -93,14 +96,14 @@ async def test_a_webhook_whose_sender_was_killed_is_delivered_by_another_replica
         await eventually(arrived, within=15, what="the webhook to arrive")
         await kill(first)  # mid-delivery: the receiver has the request, the sender never hears back
         receiver.release()
-        await world.replicas.start("b")
+        await world.start_completing_runs("b")
         world.replicas.advance(LEASE + timedelta(seconds=1))
 
         async def redelivered() -> bool:
             return len(receiver.requests) >= 2
 
         await eventually(redelivered, within=10, what="the delivery to be taken over")
-        await asyncio.sleep(1)  # room for a third attempt, which must not come
+        await world.settled()  # the delivery's job is done: a third attempt would have come
         # Both attempts are the same delivery: same id, same body, so receivers can de-duplicate.
         assert len(receiver.requests) == 2
         (delivery, first_body), (again, second_body) = receiver.requests
@@ -123,17 +126,25 @@ async def test_a_status_update_whose_poster_was_killed_is_posted_once(world: Wor
     opened = await world.alice.next_dialog(timeout=10)
     reminder = next(e for e in opened["dialog"]["elements"] if e["name"] == "reminder")
     # The update's post hangs in Mattermost; the replica is killed before it hears back.
-    world.sim.faults.hang(2.0, count=1, method="POST", path_pattern=POSTS)
+    world.sim.faults.hang(HANG_S, count=1, method="POST", path_pattern=POSTS)
     submitted = asyncio.create_task(
         world.alice.submit_dialog(
             opened, {"message": "Mitigated: traffic moved", "reminder": reminder.get("default", "")}
         )
     )
-    await asyncio.sleep(0.8)
+
+    def hanging() -> bool:  # Mattermost took the post in (the fault is used up) and holds it
+        return not any(rule.kind == "hang" for rule in world.sim.faults.rules)
+
+    await eventually(hanging, "the update's post to reach Mattermost")
     await kill(first)
     await asyncio.gather(submitted, return_exceptions=True)
     await world.replicas.start("b")
-    await asyncio.sleep(2.0)  # the hung post went through after all
+
+    def went_through() -> bool:  # the hung post went through after all
+        return any(r.end - r.start >= HANG_S for r in world.sim.faults.requests(POSTS))
+
+    await eventually(went_through, "Mattermost to answer the hung post")
     # The update's delivery job (its safety net) falls due; the other replica completes it.
     world.replicas.advance(LEASE + timedelta(seconds=1))
 
@@ -142,7 +153,7 @@ async def test_a_status_update_whose_poster_was_killed_is_posted_once(world: Wor
         return any("Mitigated: traffic moved" in str(p) for p in posts)
 
     await eventually(update_posted, within=10, what="the status update in the run channel")
-    await asyncio.sleep(1)
+    await world.settled()  # the delivery job is done: a second post would show
     posts = await world.bot_posts(channel["id"])
     assert sum("Mitigated: traffic moved" in str(p) for p in posts) == 1
 
@@ -164,6 +175,6 @@ async def test_two_replicas_after_a_simulator_restart_prompt_once_per_message(wo
         return all(any(p["root_id"] == root for p in posts) for root in roots)
 
     await eventually(prompted, within=15, what="a keyword prompt per message")
-    await asyncio.sleep(0.5)
+    await world.keyword_messages_handled()  # both replicas are done with the messages
     posts = await world.bot_posts(world.town_square_id)
     assert [sum(p["root_id"] == root for p in posts) for root in roots] == [1, 1, 1]
