@@ -23,13 +23,13 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any
 
 import aiohttp
 
-from handlers.events import EventRouter
+from bot.mattermost.events import Event, PostedEvent
+from handlers.events import EventListener
 from mattermost_sim.models import Channel, User
 
 from .world import World, options, quiet_logs, ratio_line, running_world
@@ -123,19 +123,17 @@ async def in_bursts(
     return time.monotonic() - began
 
 
-class CountingRouter:
-    """Counts the ``posted`` events the bot's event router dispatched."""
+class CountingListener:
+    """Counts the ``posted`` events every handler of the bot is done with."""
 
-    def __init__(self, router: EventRouter) -> None:
+    def __init__(self, listener: EventListener) -> None:
         self.count = 0
-        self._dispatch = router.dispatch
 
-        async def counted(event: Mapping[str, Any], services: Any) -> None:
-            await self._dispatch(event, services)
-            if event.get("event") == "posted":
+        def counted(event: Event) -> None:
+            if isinstance(event, PostedEvent):
                 self.count += 1
 
-        router.dispatch = counted  # type: ignore[method-assign]
+        listener.after_handled(counted)
 
 
 async def bare_listener(world: World, token: str, counter: list[int], ready: asyncio.Event) -> None:
@@ -269,8 +267,8 @@ async def main(quick: bool, with_peer: bool = True) -> None:
         print(f"{PLAYBOOKS} playbooks with {KEYWORDS_PER_PLAYBOOK} keywords each ({seeded:.1f} s)")
         channel = world.sim.state.channels[world.town_square_id]
         author = world.alice
-        assert world.bot.routers is not None
-        counting = CountingRouter(world.bot.routers.events)
+        assert world.bot.listener is not None
+        counting = CountingListener(world.bot.listener)
         post_all(world, author, channel, ["warming up the keyword index"])
         async with asyncio.timeout(WAIT_SECONDS):
             while counting.count < 1:  # noqa: ASYNC110

@@ -156,6 +156,8 @@ class World:
             for _ in range(3):
                 await self.bot.callbacks.background.drain(grace=SETTLE_SECONDS)
                 await self.bot.websocket.wait_idle()
+                if self.bot.listener is not None:
+                    await self.bot.listener.wait_idle()
                 await asyncio.sleep(0)
 
 

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
 
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -17,13 +16,15 @@ from bot.logging_setup import register_secret
 from bot.mattermost.errors import MattermostError, Unauthorized
 from bot.mattermost.gateway import MattermostGateway
 from bot.mattermost.websocket import WebsocketSupervisor
-from bot.observability import Metrics, Observability, active_runs_counter, database_check
+from bot.observability import Metrics, Observability, database_check
 from bot.scheduler import Scheduler
 from bot.security import ContextSigner, derive_key
 from bot.services.catch_up import PostCatchUp
 from bot.services.context import Services, utc_now
 from bot.services.people import People
 from bot.services.run_posts import complete_unfinished_runs
+from bot.services.wiring import wire
+from handlers.events import EventListener
 from handlers.http import COMMAND_PATH, MAX_BODY_BYTES, CallbackServer, CommandTokens, limit_body_size
 from handlers.registry import Routers, build_routers
 from handlers.replies import Reply
@@ -51,6 +52,7 @@ class BotApp:
     engine: AsyncEngine | None = None
     runner: web.AppRunner | None = None
     websocket: WebsocketSupervisor | None = None
+    listener: EventListener | None = None
     tokens: CommandTokens = field(default_factory=CommandTokens)
     metrics: Metrics = field(default_factory=Metrics)
     port: int = 0
@@ -100,9 +102,9 @@ class BotApp:
             allow_private_webhook_addresses=settings.allow_private_webhook_addresses,
             site_url=settings.mattermost_url,
         )
-        self.metrics.add_active_runs_source(active_runs_counter(sessions))
+        # Job kinds, run hooks and gauge sources come from the one wiring the CLI uses too.
+        jobs = wire(self.services)
         self.routers = build_routers(settings.command_trigger)
-        self.services.lifecycle = self.routers.lifecycle
         self.callbacks = CallbackServer(
             tokens=self.tokens,
             signer=signer,
@@ -118,9 +120,7 @@ class BotApp:
         await self._register_commands()
         await self._listen()
         self.callbacks.background.spawn(self._complete_unfinished_runs(), name="complete-unfinished-runs")
-        self.scheduler = Scheduler(
-            self.services, self.routers.jobs, poll_seconds=settings.scheduler_poll_seconds
-        )
+        self.scheduler = Scheduler(self.services, jobs, poll_seconds=settings.scheduler_poll_seconds)
         if self.scheduler_timer:
             await self.scheduler.start()
         log.info("Playbooks Bot is running as @%s", bot.username)
@@ -203,23 +203,16 @@ class BotApp:
     async def _listen(self) -> None:
         assert self.services is not None
         assert self.routers is not None
-        services, events = self.services, self.routers.events
-
-        async def dispatch(event: Mapping[str, Any]) -> None:
-            await events.dispatch(event, services)
-
-        # Lost events (a new connection id, a skipped seq) are read back through REST and fed to
-        # the same handlers; the mark of the newest handled post says where to start.
-        catch_up = PostCatchUp(services, dispatch)
-
-        async def handle(event: Mapping[str, Any]) -> None:
-            await dispatch(event)
-            await catch_up.note(event)
-
+        # Each handler in its own lane under a time limit (handlers.events). Lost events (a new
+        # connection id, a skipped seq) are read back through REST and fed to the same handlers;
+        # the mark of the newest handled post says where to start.
+        self.listener = EventListener(self.routers.events, self.services)
+        catch_up = PostCatchUp(self.services, self.listener.dispatch)
+        self.listener.after_handled(catch_up.note)
         self.websocket = WebsocketSupervisor(
             self.settings.mattermost_url,
             self.settings.mattermost_token.get_secret_value(),
-            handle,
+            self.listener.dispatch_message,
             on_gap=catch_up.run_for_gap,
         )
         await self.websocket.start()
@@ -246,6 +239,8 @@ class BotApp:
             await self.scheduler.stop()
         if self.websocket is not None:
             await self.websocket.stop()
+        if self.listener is not None:
+            await self.listener.stop()
         if self.callbacks is not None:
             await self.callbacks.background.drain()
         if self.runner is not None:

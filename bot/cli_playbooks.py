@@ -35,6 +35,7 @@ from bot.services.playbooks import (
     import_document,
     visible_playbooks,
 )
+from bot.services.wiring import wire
 from storage.database import create_engine, session_factory
 from storage.migrate import migrate
 from storage.repositories.settings import SettingsRepository
@@ -122,7 +123,7 @@ async def bot_services(settings: Settings) -> AsyncIterator[Services]:
                 if settings.secret is not None
                 else await SettingsRepository(session).get_or_create_secret()
             )
-        yield Services(
+        services = Services(
             gateway=gateway,
             sessions=sessions,
             signer=ContextSigner(derive_key(secret, "buttons")),
@@ -130,7 +131,14 @@ async def bot_services(settings: Settings) -> AsyncIterator[Services]:
             bot=bot,
             public_url=settings.public_url,
             command_trigger=settings.command_trigger,
+            webhook_key=derive_key(secret, "webhooks"),
+            allow_private_webhook_addresses=settings.allow_private_webhook_addresses,
+            site_url=settings.mattermost_url,
         )
+        # The same hooks as the service, so a run started here gets its reminders and webhooks.
+        # The CLI runs no scheduler: the jobs those hooks schedule are run by the service's.
+        wire(services)
+        yield services
     finally:
         await gateway.close()
         await engine.dispose()

@@ -42,7 +42,7 @@ from bot.domain.playbook import (
     normalize_run_number_prefix,
     validate_playbook,
 )
-from bot.domain.schedules import PlaybookSchedule
+from bot.domain.schedules import FileSchedule
 from bot.playbook_document import (
     MAX_DOCUMENT_BYTES,
     Document,
@@ -345,11 +345,11 @@ def _read_metrics(reader: FieldReader, doc: Mapping[str, Any]) -> tuple[Metric, 
     return tuple(metrics)
 
 
-def _read_schedules(reader: FieldReader, doc: Mapping[str, Any]) -> tuple[PlaybookSchedule, ...]:
-    schedules: list[PlaybookSchedule] = []
+def _read_schedules(reader: FieldReader, doc: Mapping[str, Any]) -> tuple[FileSchedule, ...]:
+    schedules: list[FileSchedule] = []
     for path, raw in reader.mappings(doc, "schedules", "schedules", example=_SCHEDULE_EXAMPLE):
         schedules.append(
-            PlaybookSchedule(
+            FileSchedule(
                 every=reader.text(raw, "every", f"{path}.every"),
                 cron=reader.text(raw, "cron", f"{path}.cron"),
                 timezone=reader.text(raw, "timezone", f"{path}.timezone"),
@@ -414,6 +414,6 @@ def _exported_metric(metric: Metric) -> Document:
     return exported
 
 
-def _exported_schedule(schedule: PlaybookSchedule) -> Document:
+def _exported_schedule(schedule: FileSchedule) -> Document:
     fields = {"every": schedule.every, "cron": schedule.cron, "timezone": schedule.timezone}
     return {key: value for key, value in fields.items() if value}

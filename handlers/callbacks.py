@@ -1,12 +1,49 @@
-"""Routers for button clicks and dialog submissions, keyed by the signed context's action."""
+"""Routers for button clicks and dialog submissions: typed payloads, and the middleware around them.
+
+A verified context is decoded into the payload class registered for its name
+(:mod:`bot.callback_data`); a route may declare what the person needs to be allowed to do with
+the payload's run (``needs=RunAction.CHANGE``), and the router loads and checks the run before the
+handler runs. Domain errors become answers here, once, instead of in every handler.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass, field, fields, replace
+from typing import Any, Generic, Protocol, TypeVar, runtime_checkable
+
+from bot.callback_data import ACTION_KEY, DIALOG_KEY, ActionData, CallbackData, DialogData, PayloadError
+from bot.domain.errors import DomainError, FormFieldsError
+from bot.domain.run import Run
+from bot.services.context import Services
+from bot.services.run_access import RunAction, load_run
 
 from .replies import MAX_FIELD_LENGTH, MalformedRequestError
+
+STALE_BUTTON = (
+    "That button didn't come from me, or it has expired, so I ignored it. "
+    "Use the buttons on the latest post, or `/playbook help`."
+)
+NOT_MY_FORM = "This form is not one of mine. Please open it again."
+
+A = TypeVar("A", bound=ActionData)
+F = TypeVar("F", bound=DialogData)
+
+
+@runtime_checkable
+class NamesRun(Protocol):
+    """A payload about one run."""
+
+    @property
+    def run_id(self) -> str:
+        """The run's id."""
+        ...
+
+
+def _loaded(run: Run | None, what: str) -> Run:
+    if run is None:
+        raise RuntimeError(f"the {what}'s route declares no `needs`, so no run was loaded")
+    return run
 
 
 @dataclass(frozen=True)
@@ -20,6 +57,12 @@ class ActionRequest:
     post_id: str
     trigger_id: str
     context: Mapping[str, Any]
+    loaded_run: Run | None = None
+
+    @property
+    def run(self) -> Run:
+        """The payload's run, loaded and checked by the router (routes with ``needs`` only)."""
+        return _loaded(self.loaded_run, "button")
 
     @classmethod
     def from_json(cls, body: Any) -> ActionRequest:
@@ -51,6 +94,12 @@ class DialogRequest:
     state: str
     submission: Mapping[str, Any]
     cancelled: bool
+    loaded_run: Run | None = None
+
+    @property
+    def run(self) -> Run:
+        """The form's run, loaded and checked by the router (routes with ``needs`` only)."""
+        return _loaded(self.loaded_run, "form")
 
     @classmethod
     def from_json(cls, body: Any) -> DialogRequest:
@@ -122,37 +171,140 @@ class DialogResult:
         return body
 
 
-ActionHandler = Callable[[ActionRequest, Mapping[str, Any], Any], Awaitable[ActionResult]]
-DialogHandler = Callable[[DialogRequest, Mapping[str, Any], Any], Awaitable[DialogResult]]
-
-
 class ActionRouter:
-    """Maps a verified context's ``a`` (action name) to its handler."""
+    """Button clicks by payload class: decode, load and check the run when asked, answer errors.
+
+    The middleware every click goes through, written once: a context that does not decode into
+    its class gets :data:`STALE_BUTTON`; with ``needs``, the payload's run is loaded and the
+    person's right to do that checked (:func:`bot.services.run_access.load_run`) before the
+    handler runs, which then finds it as ``click.run``; a :class:`DomainError` raised by the
+    handler becomes the route's ``on_error`` answer, or its message for the clicker.
+    """
 
     def __init__(self) -> None:
-        self.handlers: dict[str, ActionHandler] = {}
+        self._routes: dict[str, _ActionRoute[Any]] = {}
 
-    def action(self, name: str) -> Callable[[ActionHandler], ActionHandler]:
-        """Register the decorated coroutine for action ``name``."""
+    def action(
+        self,
+        data: type[A],
+        *,
+        needs: RunAction | None = None,
+        on_error: ActionErrorAnswer[A] | None = None,
+    ) -> Callable[[ActionHandler[A]], ActionHandler[A]]:
+        """Register the decorated coroutine for buttons carrying ``data``."""
 
-        def decorate(handler: ActionHandler) -> ActionHandler:
-            self.handlers[name] = handler
+        def decorate(handler: ActionHandler[A]) -> ActionHandler[A]:
+            if data.name in self._routes:
+                raise ValueError(f"button action {data.name!r} is registered twice")
+            if needs is not None and not _has_run_id(data):
+                raise TypeError(f"{data.__name__} names no run, so it cannot need {needs}")
+            self._routes[data.name] = _ActionRoute(data, handler, needs, on_error)
             return handler
 
         return decorate
+
+    @property
+    def names(self) -> list[str]:
+        """The registered action names."""
+        return list(self._routes)
+
+    async def dispatch(
+        self, click: ActionRequest, context: Mapping[str, Any], services: Services
+    ) -> ActionResult:
+        """Answer a click whose context is verified."""
+        route = self._routes.get(str(context.get(ACTION_KEY, "")))
+        if route is None:
+            return ActionResult(ephemeral_text=STALE_BUTTON)
+        try:
+            data = route.data.unpack(context)
+        except PayloadError:
+            return ActionResult(ephemeral_text=STALE_BUTTON)
+        try:
+            if route.needs is not None and isinstance(data, NamesRun):
+                run = await load_run(services, data.run_id, click.user_id, route.needs)
+                click = replace(click, loaded_run=run)
+            return await route.handler(click, data, services)
+        except DomainError as error:
+            if route.on_error is not None:
+                return await route.on_error(click, data, services, error)
+            return ActionResult(ephemeral_text=error.message)
 
 
 class DialogRouter:
-    """Maps a dialog's callback id to its handler."""
+    """Dialog submissions by payload class, with the same middleware as :class:`ActionRouter`.
+
+    A state that does not decode is "not one of mine"; with ``needs`` the run is loaded and
+    checked (``submission.run``); :class:`FormFieldsError` keep the form open with each message under
+    its field, any other :class:`DomainError` shows its message on the form.
+    """
 
     def __init__(self) -> None:
-        self.handlers: dict[str, DialogHandler] = {}
+        self._routes: dict[str, _DialogRoute[Any]] = {}
 
-    def dialog(self, callback_id: str) -> Callable[[DialogHandler], DialogHandler]:
-        """Register the decorated coroutine for dialogs opened with ``callback_id``."""
+    def dialog(
+        self, data: type[F], *, needs: RunAction | None = None
+    ) -> Callable[[DialogHandler[F]], DialogHandler[F]]:
+        """Register the decorated coroutine for dialogs opened with ``data`` as their state."""
 
-        def decorate(handler: DialogHandler) -> DialogHandler:
-            self.handlers[callback_id] = handler
+        def decorate(handler: DialogHandler[F]) -> DialogHandler[F]:
+            if data.name in self._routes:
+                raise ValueError(f"dialog {data.name!r} is registered twice")
+            if needs is not None and not _has_run_id(data):
+                raise TypeError(f"{data.__name__} names no run, so it cannot need {needs}")
+            self._routes[data.name] = _DialogRoute(data, handler, needs)
             return handler
 
         return decorate
+
+    @property
+    def names(self) -> list[str]:
+        """The registered dialog callback ids."""
+        return list(self._routes)
+
+    async def dispatch(
+        self, submission: DialogRequest, state: Mapping[str, Any], services: Services
+    ) -> DialogResult:
+        """Answer a submission whose state is verified."""
+        route = self._routes.get(submission.callback_id)
+        if route is None or state.get(DIALOG_KEY) != submission.callback_id:
+            return DialogResult(error=NOT_MY_FORM)
+        try:
+            data = route.data.unpack(state)
+        except PayloadError:
+            return DialogResult(error=NOT_MY_FORM)
+        try:
+            if route.needs is not None and isinstance(data, NamesRun):
+                run = await load_run(services, data.run_id, submission.user_id, route.needs)
+                submission = replace(submission, loaded_run=run)
+            return await route.handler(submission, data, services)
+        except FormFieldsError as error:
+            return DialogResult(errors=error.errors)
+        except DomainError as error:
+            return DialogResult(error=error.message)
+
+
+ActionHandler = Callable[[ActionRequest, A, Services], Awaitable[ActionResult]]
+"""``(click, payload, services) -> answer``."""
+ActionErrorAnswer = Callable[[ActionRequest, A, Services, DomainError], Awaitable[ActionResult]]
+"""How a route answers a refusal instead of its bare message: ``(click, payload, services, error)``."""
+DialogHandler = Callable[[DialogRequest, F, Services], Awaitable[DialogResult]]
+"""``(submission, payload, services) -> answer``."""
+
+
+@dataclass(frozen=True)
+class _ActionRoute(Generic[A]):
+    data: type[A]
+    handler: ActionHandler[A]
+    needs: RunAction | None
+    on_error: ActionErrorAnswer[A] | None
+
+
+@dataclass(frozen=True)
+class _DialogRoute(Generic[F]):
+    data: type[F]
+    handler: DialogHandler[F]
+    needs: RunAction | None
+
+
+def _has_run_id(data: type[CallbackData]) -> bool:
+    return "run_id" in {field.name for field in fields(data)}

@@ -18,11 +18,23 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
+from bot.callback_data import ACTION_KEY
 from bot.logging_setup import bind_log_context, log_context
+from bot.render.buttons import NONCE_KEY
 from bot.security import ContextSigner, ExpiredContext, ForgedContext, constant_time_equals
+from bot.services.context import Services
 from bot.services.idempotency import claim_once, release
 
-from .callbacks import ActionRequest, ActionResult, ActionRouter, DialogRequest, DialogResult, DialogRouter
+from .callbacks import (
+    NOT_MY_FORM,
+    STALE_BUTTON,
+    ActionRequest,
+    ActionResult,
+    ActionRouter,
+    DialogRequest,
+    DialogResult,
+    DialogRouter,
+)
 from .replies import CommandRequest, MalformedRequestError, Reply
 from .slash import CommandCall, CommandRouter
 
@@ -40,10 +52,6 @@ DIALOG_PATH = "/mattermost/dialog"
 ResponseUrlPoster = Callable[[str, Reply, str], Awaitable[None]]
 """Sends a deferred reply: ``(response_url, reply, user_id)``."""
 
-STALE_BUTTON = (
-    "That button didn't come from me, or it has expired, so I ignored it. "
-    "Use the buttons on the latest post, or `/playbook help`."
-)
 SOMETHING_WENT_WRONG = "Sorry, something went wrong on my side; nothing was changed. Please try again."
 TOO_LARGE = f"The request is too large: the limit is {MAX_BODY_BYTES // 1024} KiB."
 
@@ -123,7 +131,7 @@ class CallbackServer:
     commands: CommandRouter
     actions: ActionRouter
     dialogs: DialogRouter
-    services: Any
+    services: Services
     respond_later: ResponseUrlPoster
     background: BackgroundWork = field(default_factory=BackgroundWork)
     metrics: Metrics | None = None
@@ -209,14 +217,11 @@ class CallbackServer:
         except (ForgedContext, ExpiredContext):
             log.warning("refused a click with a forged or expired context from %s", click.user_id)
             return web.json_response(ActionResult(ephemeral_text=STALE_BUTTON).to_json())
-        bind_log_context(run_id=str(payload.get("r", "")), action=str(payload.get("a", "")))
-        handler = self.actions.handlers.get(str(payload.get("a", "")))
-        if handler is None:
-            return web.json_response(ActionResult(ephemeral_text=STALE_BUTTON).to_json())
+        bind_log_context(run_id=str(payload.get("r", "")), action=str(payload.get(ACTION_KEY, "")))
         try:
-            result = await handler(click, payload, self.services)
+            result = await self.actions.dispatch(click, payload, self.services)
         except Exception:
-            log.exception("click %s failed", payload.get("a"))
+            log.exception("click %s failed", payload.get(ACTION_KEY))
             result = ActionResult(ephemeral_text=SOMETHING_WENT_WRONG)
         return web.json_response(result.to_json())
 
@@ -233,17 +238,17 @@ class CallbackServer:
         except (ForgedContext, ExpiredContext):
             return web.json_response({"error": "This form has expired. Please open it again."})
         bind_log_context(run_id=str(state.get("r", "")), dialog=submission.callback_id)
-        handler = self.dialogs.handlers.get(submission.callback_id)
-        if handler is None or state.get("d") != submission.callback_id:
-            return web.json_response({"error": "This form is not one of mine. Please open it again."})
+        if submission.callback_id not in self.dialogs.names:
+            return web.json_response(DialogResult(error=NOT_MY_FORM).to_json())
         # One opened dialog is one request: a double or retried submission is carried out once.
         # The claim is given back when the form is refused, so the person can correct it.
-        claim = f"dialog:{state['n']}" if isinstance(state.get("n"), str) else None
+        nonce = state.get(NONCE_KEY)
+        claim = f"dialog:{nonce}" if isinstance(nonce, str) else None
         if claim is not None and not await claim_once(self.services, claim):
             log.info("ignored a repeated submission of dialog %s", submission.callback_id)
             return web.json_response({})
         try:
-            result = await handler(submission, state, self.services)
+            result = await self.dialogs.dispatch(submission, state, self.services)
         except Exception:
             log.exception("dialog %s failed", submission.callback_id)
             result = DialogResult(error=SOMETHING_WENT_WRONG)

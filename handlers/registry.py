@@ -1,11 +1,12 @@
-"""All the routers of the bot, filled by the handler modules."""
+"""All the routers of the bot, filled by the handler modules.
+
+Scheduled jobs and run-lifecycle hooks are not handlers of a request: :mod:`bot.services.wiring`
+registers them, for the service and the CLI alike.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-
-from bot.scheduler import JobRouter
-from bot.services.lifecycle import RunLifecycle
 
 from .callbacks import ActionRouter, DialogRouter
 from .events import EventRouter
@@ -14,14 +15,12 @@ from .slash import CommandRouter
 
 @dataclass
 class Routers:
-    """The slash-command, button, dialog, websocket-event and scheduled-job routers."""
+    """The slash-command, button, dialog and websocket-event routers."""
 
     commands: CommandRouter
     actions: ActionRouter = field(default_factory=ActionRouter)
     dialogs: DialogRouter = field(default_factory=DialogRouter)
     events: EventRouter = field(default_factory=EventRouter)
-    jobs: JobRouter = field(default_factory=JobRouter)
-    lifecycle: RunLifecycle = field(default_factory=RunLifecycle)
 
 
 def build_routers(trigger: str = "playbook") -> Routers:
@@ -29,7 +28,7 @@ def build_routers(trigger: str = "playbook") -> Routers:
     from . import (
         channel_settings,
         keywords,
-        pins,
+        listening,
         playbooks,
         retrospectives,
         run_actions,
@@ -52,7 +51,7 @@ def build_routers(trigger: str = "playbook") -> Routers:
         retrospectives,
         run_insights,
         keywords,
-        pins,
+        listening,
         channel_settings,
         status_updates,
         webhooks,

@@ -8,22 +8,20 @@ never undoes itself. Every change edits the run's posts in place and is recorded
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Callable, Sequence
 
-from bot.domain.errors import DomainError
 from bot.domain.run import FinishNeedsConfirmationError, Run, locate, locate_checklist
 from bot.mattermost.types import MMUser
 from bot.render import run_replies
 from bot.services import run_changes
 from bot.services.context import Services
-from bot.services.run_access import RunAction, RunNotVisibleError, require
+from bot.services.run_access import RunAction
 from bot.services.run_changes import ItemAt
 from bot.services.run_posts import names_for
-from storage.repositories.runs import RunRepository
 
 from .registry import Routers
 from .replies import Reply
-from .slash import CommandCall
+from .slash import CommandCall, CommandHandler, UsageError
 
 GROUP = "Runs"
 RUN_COMMAND_NOTE = (
@@ -32,73 +30,32 @@ RUN_COMMAND_NOTE = (
 )
 
 
-class _UsageError(Exception):
-    """The command's arguments don't fit; ``message`` shows how to use it."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
-
-
 def register(routers: Routers) -> None:
     """Add the run-changing sub-commands."""
-    command = routers.commands.command
-    command("check", "CHECKLIST TASK", RUN_COMMAND_NOTE, GROUP)(_guarded(check))
-    command("checkadd", "CHECKLIST TEXT…", "add a task to a checklist", GROUP)(_guarded(checkadd))
-    command("checkremove", "CHECKLIST TASK", "remove a task", GROUP)(_guarded(checkremove))
-    command("assign", "CHECKLIST TASK @user|me|none", "assign a task, or unassign it with none", GROUP)(
-        _guarded(assign)
-    )
-    command("owner", "[@user]", "show the run's owner, or hand the run to someone", GROUP)(_guarded(owner))
-    command("add", "@user…", "add participants to the run (and to its channel)", GROUP)(_guarded(add))
-    command("finish", "", "finish the run (asks first when tasks are still open)", GROUP)(_guarded(finish))
-    command("restore", "", "bring a finished run back in progress", GROUP)(_guarded(restore))
 
+    # Each needs the channel's run and only seeing it: the service checks the change itself,
+    # in the transaction that makes it.
+    def command(name: str, usage: str, summary: str) -> Callable[[CommandHandler], CommandHandler]:
+        return routers.commands.command(name, usage, summary, GROUP, needs=RunAction.VIEW)
 
-Handler = Callable[[CommandCall, Run], Awaitable[Reply]]
-
-
-def _guarded(handler: Handler) -> Callable[[CommandCall], Awaitable[Reply]]:
-    """Find the channel's run, run ``handler``, and answer refusals and bad input kindly."""
-
-    async def handle(call: CommandCall) -> Reply:
-        services: Services = call.services
-        try:
-            run = await _channel_run(services, call)
-            return await handler(call, run)
-        except _UsageError as usage:
-            return Reply(usage.message)
-        except RunNotVisibleError:
-            return Reply(run_replies.NOT_IN_RUN_CHANNEL)
-        except DomainError as error:
-            return Reply(error.message)
-
-    handle.__doc__ = handler.__doc__
-    return handle
-
-
-async def _channel_run(services: Services, call: CommandCall) -> Run:
-    async with services.transaction() as session:
-        run = await RunRepository(session).get_by_channel(call.channel_id)
-        if run is None:
-            raise RunNotVisibleError()
-        await require(services, session, run, call.user_id, RunAction.VIEW)
-        return run
-
-
-def _usage(call: CommandCall, usage: str, example: str) -> str:
-    trigger = call.services.command_trigger
-    return f"Usage: `/{trigger} {call.name} {usage}` — e.g. `/{trigger} {call.name} {example}`"
+    command("check", "CHECKLIST TASK", RUN_COMMAND_NOTE)(check)
+    command("checkadd", "CHECKLIST TEXT…", "add a task to a checklist")(checkadd)
+    command("checkremove", "CHECKLIST TASK", "remove a task")(checkremove)
+    command("assign", "CHECKLIST TASK @user|me|none", "assign a task, or unassign it with none")(assign)
+    command("owner", "[@user]", "show the run's owner, or hand the run to someone")(owner)
+    command("add", "@user…", "add participants to the run (and to its channel)")(add)
+    command("finish", "", "finish the run (asks first when tasks are still open)")(finish)
+    command("restore", "", "bring a finished run back in progress")(restore)
 
 
 def _numbers(call: CommandCall, count: int, usage: str, example: str) -> list[int]:
-    """The first ``count`` arguments as numbers, or a :class:`_UsageError` saying what is wrong."""
+    """The first ``count`` arguments as numbers, or a :class:`UsageError` saying what is wrong."""
     if len(call.args) < count:
-        raise _UsageError(_usage(call, usage, example))
+        raise UsageError(call.usage(usage, example))
     numbers = []
     for word in call.args[:count]:
         if not word.isdecimal() or len(word) > 6:
-            raise _UsageError(f"“{word[:40]}” is not a number. {_usage(call, usage, example)}")
+            raise UsageError(f"“{word[:40]}” is not a number. {call.usage(usage, example)}")
         numbers.append(int(word))
     return numbers
 
@@ -107,19 +64,20 @@ async def _person(services: Services, word: str) -> MMUser:
     name = word.strip().lstrip("@")
     user = await services.people.by_username(name) if name else None
     if user is None:
-        raise _UsageError(f"I can't find @{name[:64]}.")
+        raise UsageError(f"I can't find @{name[:64]}.")
     return user
 
 
 async def _team_member(services: Services, run: Run, word: str) -> MMUser:
     user = await _person(services, word)
     if not await services.people.is_team_member(run.team_id, user.id):
-        raise _UsageError(f"@{user.username} isn't on this team, so they can't join the run.")
+        raise UsageError(f"@{user.username} isn't on this team, so they can't join the run.")
     return user
 
 
-async def check(call: CommandCall, run: Run) -> Reply:
+async def check(call: CommandCall) -> Reply:
     """``/playbook check C T``: check an open task, reopen any other."""
+    run = call.run
     checklist_no, item_no = _numbers(call, 2, "CHECKLIST TASK", "1 2")
     locate(run, checklist_no, item_no)
     result = await run_changes.toggle_item(
@@ -130,20 +88,22 @@ async def check(call: CommandCall, run: Run) -> Reply:
     return Reply(run_replies.item_state_changed(after, before.item.state, already=result.already))
 
 
-async def checkadd(call: CommandCall, run: Run) -> Reply:
+async def checkadd(call: CommandCall) -> Reply:
     """``/playbook checkadd C TEXT…``: append a task."""
+    run = call.run
     (checklist_no,) = _numbers(call, 1, "CHECKLIST TEXT…", "1 Call the vendor")
     locate_checklist(run, checklist_no)
     title = " ".join(call.args[1:])
     if not title.strip():
-        raise _UsageError(f"What should the task say? {_usage(call, 'CHECKLIST TEXT…', '1 Call the vendor')}")
+        raise UsageError(f"What should the task say? {call.usage('CHECKLIST TEXT…', '1 Call the vendor')}")
     result = await run_changes.add_item(call.services, run.id, checklist_no, title, actor_id=call.user_id)
     checklist = locate_checklist(result.run, checklist_no)
     return Reply(run_replies.item_added(locate(result.run, checklist_no, len(checklist.items))))
 
 
-async def checkremove(call: CommandCall, run: Run) -> Reply:
+async def checkremove(call: CommandCall) -> Reply:
     """``/playbook checkremove C T``: remove a task."""
+    run = call.run
     checklist_no, item_no = _numbers(call, 2, "CHECKLIST TASK", "1 2")
     locate(run, checklist_no, item_no)
     result = await run_changes.remove_item(
@@ -152,12 +112,13 @@ async def checkremove(call: CommandCall, run: Run) -> Reply:
     return Reply(run_replies.item_removed(locate(result.before, checklist_no, item_no)))
 
 
-async def assign(call: CommandCall, run: Run) -> Reply:
+async def assign(call: CommandCall) -> Reply:
     """``/playbook assign C T @user|me|none``."""
+    run = call.run
     usage, example = "CHECKLIST TASK @user|me|none", "1 2 @alice"
     checklist_no, item_no = _numbers(call, 2, usage, example)
     if len(call.args) != 3:
-        raise _UsageError(_usage(call, usage, example))
+        raise UsageError(call.usage(usage, example))
     locate(run, checklist_no, item_no)
     who = call.args[2]
     services: Services = call.services
@@ -176,11 +137,12 @@ async def assign(call: CommandCall, run: Run) -> Reply:
     return Reply(run_replies.item_assigned(ref, names, already=result.already, joined=joined))
 
 
-async def owner(call: CommandCall, run: Run) -> Reply:
+async def owner(call: CommandCall) -> Reply:
     """``/playbook owner`` shows the owner; ``/playbook owner @user`` hands the run over."""
+    run = call.run
     services: Services = call.services
     if len(call.args) > 1:
-        raise _UsageError(_usage(call, "[@user]", "@alice"))
+        raise UsageError(call.usage("[@user]", "@alice"))
     if not call.args:
         return Reply(run_replies.owner_is(run, await names_for(services, [run.owner_id])))
     new_owner = await _team_member(services, run, call.args[0])
@@ -189,11 +151,12 @@ async def owner(call: CommandCall, run: Run) -> Reply:
     return Reply(run_replies.owner_changed(result.run, names, already=result.already))
 
 
-async def add(call: CommandCall, run: Run) -> Reply:
+async def add(call: CommandCall) -> Reply:
     """``/playbook add @user…``: add participants, also to the run's channel."""
+    run = call.run
     services: Services = call.services
     if not call.args:
-        raise _UsageError(_usage(call, "@user…", "@bob @carol"))
+        raise UsageError(call.usage("@user…", "@bob @carol"))
     people: Sequence[MMUser] = [await _team_member(services, run, word) for word in call.args]
     result = await run_changes.add_participants(
         services, run.id, [p.id for p in people], actor_id=call.user_id
@@ -202,8 +165,9 @@ async def add(call: CommandCall, run: Run) -> Reply:
     return Reply(run_replies.participants_added(added, {p.id: p.username for p in people}))
 
 
-async def finish(call: CommandCall, run: Run) -> Reply:
+async def finish(call: CommandCall) -> Reply:
     """``/playbook finish``: finish, or ask first when tasks are open."""
+    run = call.run
     services: Services = call.services
     try:
         result = await run_changes.finish_run(services, run.id, actor_id=call.user_id)
@@ -213,7 +177,8 @@ async def finish(call: CommandCall, run: Run) -> Reply:
     return Reply(run_replies.finished(result.run))
 
 
-async def restore(call: CommandCall, run: Run) -> Reply:
+async def restore(call: CommandCall) -> Reply:
     """``/playbook restore``: bring a finished run back in progress."""
+    run = call.run
     result = await run_changes.restore_run(call.services, run.id, actor_id=call.user_id)
     return Reply(run_replies.restored(result.run))

@@ -12,11 +12,10 @@ import logging
 from bot.domain.errors import DomainError
 from bot.mattermost.errors import MattermostError
 from bot.render.insights import summary_text
-from bot.render.report import report_title
-from bot.render.run_replies import NOT_IN_RUN_CHANNEL
 from bot.services import insights, reports
 from bot.services.context import Services
-from storage.repositories.runs import RunRepository
+from bot.services.posting import send_direct
+from bot.services.run_access import RunAction
 
 from .registry import Routers
 from .replies import Reply
@@ -40,7 +39,11 @@ def register(routers: Routers) -> None:
         "Playbooks",
     )(stats)
     command(
-        "report", "", "attach a Markdown report of the run: tasks, updates, timeline, retrospective", "Runs"
+        "report",
+        "",
+        "attach a Markdown report of the run: tasks, updates, timeline, retrospective",
+        "Runs",
+        needs=RunAction.VIEW,
     )(report)
 
 
@@ -57,9 +60,7 @@ async def stats(call: CommandCall) -> Reply:
         summary = summary_text(found)
         png = await insights.chart_png(found)
         try:
-            direct = await services.gateway.direct_channel(user_id)
-            file_id = await services.gateway.upload_file(direct.id, CHART_FILENAME, png)
-            await services.gateway.create_post(direct.id, summary, file_ids=[file_id])
+            await send_direct(services, user_id, summary, file=(CHART_FILENAME, png))
         except MattermostError:
             log.exception("could not upload the insights chart")
             return Reply(f"{summary}\n\n{UPLOAD_FAILED.format(what='chart')}")
@@ -72,29 +73,17 @@ async def stats(call: CommandCall) -> Reply:
 async def report(call: CommandCall) -> Reply:
     """``/playbook report`` in a run channel: the report uploaded there, and a link to it."""
     services: Services = call.services
-    async with services.transaction() as session:
-        run = await RunRepository(session).get_by_channel(call.channel_id)
-    if run is None:
-        return Reply(NOT_IN_RUN_CHANNEL)
-    user_id, team_id = call.user_id, call.team_id
+    run, user_id, team_id = call.run, call.user_id, call.team_id
 
     async def work() -> Reply:
         try:
-            built = await reports.build_report(services, run_id=run.id, user_id=user_id)
+            link = await reports.post_report(services, run, user_id=user_id, team_id=team_id)
+        except reports.ReportUploadError as error:
+            log.warning("could not upload the report of run %s: %s", run.id, error.__cause__)
+            return Reply(error.message)
         except DomainError as error:
             return Reply(error.message)
-        filename = reports.report_filename(run.id)
-        data = reports.render(built).encode("utf-8")
-        try:
-            file_id = await services.gateway.upload_file(run.channel_id, filename, data)
-            post = await services.gateway.create_post(
-                run.channel_id, f"Run report of **{report_title(built.run)}**", file_ids=[file_id]
-            )
-            team = await services.gateway.team(team_id or run.team_id)
-        except MattermostError:
-            log.exception("could not upload the report of run %s", run.id)
-            return Reply(UPLOAD_FAILED.format(what="report"))
-        return Reply(f"The report is in the channel: [{filename}](/{team.name}/pl/{post.id})")
+        return Reply(f"The report is in the channel: {link}")
 
     call.later(work)
     return Reply(REPORT_WORKING)

@@ -1,4 +1,7 @@
-"""``/playbook schedule``, ``schedules`` and ``unschedule``, and the job that starts scheduled runs."""
+"""``/playbook schedule``, ``schedules`` and ``unschedule``.
+
+The job that starts scheduled runs and its run-start hook are wired in :mod:`bot.services.wiring`.
+"""
 
 from __future__ import annotations
 
@@ -15,7 +18,7 @@ GROUP = "Playbooks"
 
 
 def register(routers: Routers) -> None:
-    """Add the three commands, the run-start hook marking occurrences, and the schedule job."""
+    """Add the three commands."""
     commands = routers.commands
     commands.command(
         "schedule",
@@ -25,8 +28,6 @@ def register(routers: Routers) -> None:
     )(schedule_command)
     commands.command("schedules", "", "the scheduled runs of this team", group=GROUP)(list_command)
     commands.command("unschedule", "ID", "stop a schedule", group=GROUP)(unschedule_command)
-    routers.lifecycle.on_started(schedules.note_scheduled_run)
-    routers.jobs.on(schedules.JOB_KIND)(schedules.run_due)
 
 
 async def schedule_command(call: CommandCall) -> Reply:

@@ -1,11 +1,22 @@
-"""A small router for ``/playbook`` sub-commands, with help generated from the routes."""
+"""A small router for ``/playbook`` sub-commands, with help generated from the routes.
+
+The router is also the middleware of every sub-command: a route may declare what the person must
+be allowed to do with the run of the channel (``needs=RunAction.CHANGE``), and the router loads
+the run and checks that before the handler runs (the handler finds it as ``call.run``); usage
+mistakes (:class:`UsageError`) and domain refusals become the reply here, once.
+"""
 
 from __future__ import annotations
 
 import shlex
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any
+
+from bot.domain.errors import DomainError
+from bot.domain.run import Run
+from bot.render.run_replies import NOT_IN_RUN_CHANNEL
+from bot.services.context import Services
+from bot.services.run_access import RunAction, RunNotVisibleError, load_channel_run
 
 from .replies import CommandRequest, Reply
 
@@ -19,8 +30,16 @@ class CommandCall:
     request: CommandRequest
     name: str
     args: list[str]
-    services: Any
+    services: Services
     deferred: list[DeferredWork] = field(default_factory=list)
+    loaded_run: Run | None = None
+
+    @property
+    def run(self) -> Run:
+        """The channel's run, loaded and checked by the router (routes with ``needs`` only)."""
+        if self.loaded_run is None:
+            raise RuntimeError(f"/{self.name} declares no `needs`, so no run was loaded")
+        return self.loaded_run
 
     @property
     def user_id(self) -> str:
@@ -46,6 +65,15 @@ class CommandCall:
         """Run ``work`` after the command is acknowledged; its reply reaches the person later."""
         self.deferred.append(work)
 
+    def usage(self, usage: str, example: str) -> str:
+        """How to use this sub-command, with an example."""
+        trigger = self.services.command_trigger
+        return f"Usage: `/{trigger} {self.name} {usage}` — e.g. `/{trigger} {self.name} {example}`"
+
+
+class UsageError(DomainError):
+    """The command's arguments don't fit; ``message`` shows how to use it."""
+
 
 CommandHandler = Callable[[CommandCall], Awaitable[Reply]]
 
@@ -59,6 +87,7 @@ class Route:
     summary: str
     handler: CommandHandler
     group: str
+    needs: RunAction | None = None
 
 
 class CommandRouter:
@@ -69,14 +98,15 @@ class CommandRouter:
         self._routes: dict[str, Route] = {}
 
     def command(
-        self, name: str, usage: str, summary: str, group: str = "Runs"
+        self, name: str, usage: str, summary: str, group: str = "Runs", *, needs: RunAction | None = None
     ) -> Callable[[CommandHandler], CommandHandler]:
-        """Register the decorated coroutine as the handler of ``name``."""
+        """Register the decorated coroutine as the handler of ``name``; with ``needs``, it runs
+        only in a run's channel, for people who may do that to the run."""
 
         def decorate(handler: CommandHandler) -> CommandHandler:
             if name in self._routes:
                 raise ValueError(f"sub-command {name!r} is registered twice")
-            self._routes[name] = Route(name, usage, summary, handler, group)
+            self._routes[name] = Route(name, usage, summary, handler, group, needs)
             return handler
 
         return decorate
@@ -86,7 +116,7 @@ class CommandRouter:
         """Every registered route, in registration order."""
         return list(self._routes.values())
 
-    def parse(self, request: CommandRequest, services: Any) -> CommandCall | Reply:
+    def parse(self, request: CommandRequest, services: Services) -> CommandCall | Reply:
         """Split the request into a sub-command call, or a friendly reply if it can't be parsed."""
         try:
             words = shlex.split(request.text.strip())
@@ -102,8 +132,19 @@ class CommandRouter:
         return CommandCall(request, name, args, services)
 
     async def dispatch(self, call: CommandCall) -> Reply:
-        """Run the handler of a parsed call."""
-        return await self._routes[call.name].handler(call)
+        """Run the handler of a parsed call, loading and checking the channel's run if it needs one."""
+        route = self._routes[call.name]
+        try:
+            if route.needs is not None:
+                call.loaded_run = await load_channel_run(
+                    call.services, call.channel_id, call.user_id, route.needs
+                )
+            return await route.handler(call)
+        except RunNotVisibleError:
+            # Nobody learns that a hidden run exists: to them this is not a run's channel.
+            return Reply(NOT_IN_RUN_CHANNEL)
+        except DomainError as error:
+            return Reply(error.message)
 
     def help_text(self) -> str:
         """Markdown help listing every sub-command, grouped."""

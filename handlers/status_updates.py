@@ -1,27 +1,27 @@
 """``/playbook update``, ``follow``, ``unfollow``, ``todo``, ``settings digest``; the *Post update*
-and *Snooze* buttons, the update dialog, and the reminder, delivery and digest jobs."""
+and *Snooze* buttons and the update dialog.
+
+The reminder, delivery and digest jobs and the run hooks are wired in :mod:`bot.services.wiring`.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
 
+from bot.callback_data import OpenUpdateForm, SnoozeReminder, UpdateForm
 from bot.domain.errors import DomainError
-from bot.domain.status import CUSTOM, NONE, SNOOZE_CHOICES, InvalidIntervalError, parse_interval
+from bot.domain.status import CUSTOM, NONE, SNOOZE_CHOICES, parse_reminder_interval
 from bot.render import status as render
 from bot.render.buttons import dialog_state
-from bot.render.run_replies import NOT_IN_RUN_CHANNEL
 from bot.render.runs import format_time, run_label
 from bot.services import digests, status_updates
 from bot.services.context import Services
-from bot.services.run_access import RunNotVisibleError
+from bot.services.run_access import RunAction
 from bot.services.run_posts import names_for
-from storage.repositories.runs import RunRepository
 
-from .callbacks import ActionRequest, ActionResult, DialogRequest, DialogResult
+from .callbacks import STALE_BUTTON, ActionRequest, ActionResult, DialogRequest, DialogResult
 from .forms import open_run_form
-from .http import STALE_BUTTON
 from .registry import Routers
 from .replies import SILENT, Reply
 from .slash import CommandCall
@@ -31,24 +31,21 @@ SNOOZE_SECONDS = {int(delay.total_seconds()) for _, delay in SNOOZE_CHOICES}
 
 
 def register(routers: Routers) -> None:
-    """Add the commands, buttons, dialog, jobs and lifecycle hooks of status updates."""
+    """Add the commands, buttons and dialog of status updates."""
     command = routers.commands.command
-    command("update", "", "post a status update for the run (and set the next reminder)", GROUP)(update)
-    command("follow", "", "get the run's status updates by direct message", GROUP)(follow)
-    command("unfollow", "", "stop getting the run's status updates", GROUP)(unfollow)
+    in_run = RunAction.VIEW  # the services check the rest in the transaction that acts
+    command(
+        "update", "", "post a status update for the run (and set the next reminder)", GROUP, needs=in_run
+    )(update)
+    command("follow", "", "get the run's status updates by direct message", GROUP, needs=in_run)(follow)
+    command("unfollow", "", "stop getting the run's status updates", GROUP, needs=in_run)(unfollow)
     command("todo", "", "your open tasks and the runs overdue for your update", GROUP)(todo)
     command("settings", "digest on|off", "a daily digest of your to-do list, each morning at 08:00", GROUP)(
         settings
     )
-    routers.actions.action(render.OPEN_ACTION)(on_post_update)
-    routers.actions.action(render.SNOOZE_ACTION)(on_snooze)
-    routers.dialogs.dialog(render.UPDATE_DIALOG)(on_submit)
-    routers.jobs.on(status_updates.REMINDER_KIND)(status_updates.remind)
-    routers.jobs.on(status_updates.DELIVERY_KIND)(status_updates.deliver_job)
-    routers.jobs.on(digests.DIGEST_KIND)(digests.send_digest)
-    routers.lifecycle.on_started(status_updates.on_run_started)
-    routers.lifecycle.on_finished(status_updates.on_run_finished)
-    routers.lifecycle.on_restored(status_updates.on_run_restored)
+    routers.actions.action(OpenUpdateForm)(on_post_update)
+    routers.actions.action(SnoozeReminder)(on_snooze)
+    routers.dialogs.dialog(UpdateForm)(on_submit)
 
 
 # Updates ----------------------------------------------------------------------------------------
@@ -56,30 +53,20 @@ def register(routers: Routers) -> None:
 
 async def update(call: CommandCall) -> Reply:
     """``/playbook update`` in a run channel: open the update dialog."""
-    services: Services = call.services
-    async with services.transaction() as session:
-        run = await RunRepository(session).get_by_channel(call.channel_id)
-    if run is None:
-        return Reply(NOT_IN_RUN_CHANNEL)
-    message = await _open(services, run.id, call.user_id, call.request.trigger_id)
+    message = await _open(call.services, call.run.id, call.user_id, call.request.trigger_id)
     return Reply(message) if message else SILENT
 
 
-async def on_post_update(
-    click: ActionRequest, payload: Mapping[str, Any], services: Services
-) -> ActionResult:
+async def on_post_update(click: ActionRequest, data: OpenUpdateForm, services: Services) -> ActionResult:
     """*Post update* on a reminder or the overview."""
-    run_id = payload.get("r")
-    if not isinstance(run_id, str) or not run_id:
-        return ActionResult(ephemeral_text=STALE_BUTTON)
-    return ActionResult(ephemeral_text=await _open(services, run_id, click.user_id, click.trigger_id))
+    return ActionResult(ephemeral_text=await _open(services, data.run_id, click.user_id, click.trigger_id))
 
 
 async def _open(services: Services, run_id: str, user_id: str, trigger_id: str) -> str:
     """Open the dialog for ``user_id``; ``""`` when it opened, else what to tell them."""
 
-    def build(form: status_updates.UpdateForm) -> dict[str, Any]:
-        state = dialog_state(render.UPDATE_DIALOG, {"r": run_id}, services.signer)
+    def build(form: status_updates.UpdateFormValues) -> dict[str, Any]:
+        state = dialog_state(UpdateForm(run_id=run_id), services.signer)
         return render.update_dialog(
             form.run,
             form.default_message,
@@ -98,11 +85,8 @@ async def _open(services: Services, run_id: str, user_id: str, trigger_id: str) 
     )
 
 
-async def on_submit(sub: DialogRequest, state: Mapping[str, Any], services: Services) -> DialogResult:
+async def on_submit(sub: DialogRequest, form: UpdateForm, services: Services) -> DialogResult:
     """The update dialog submitted: read the interval (errors per field), then post."""
-    run_id = state.get("r")
-    if not isinstance(run_id, str) or not run_id:
-        return DialogResult(error="This form is not one of mine. Please open it again.")
     message = sub.text(render.MESSAGE_FIELD)
     if not message:
         return DialogResult(errors={render.MESSAGE_FIELD: "Write what changed since the last update."})
@@ -112,28 +96,19 @@ async def on_submit(sub: DialogRequest, state: Mapping[str, Any], services: Serv
     if choice == CUSTOM and not written:
         return DialogResult(errors={field: "Write the interval, like 90m or 2h30m."})
     try:
-        interval = parse_interval(written)
-    except InvalidIntervalError as error:
+        interval = parse_reminder_interval(written)
+    except DomainError as error:  # InvalidIntervalError and its kin: the field is wrong
         return DialogResult(errors={field: error.message})
-    except DomainError as error:
-        return DialogResult(errors={field: error.message})
-    try:
-        await status_updates.post_update(services, run_id, sub.user_id, message, interval)
-    except DomainError as error:
-        return DialogResult(error=error.message)
+    await status_updates.post_update(services, form.run_id, sub.user_id, message, interval)
     return DialogResult()
 
 
-async def on_snooze(click: ActionRequest, payload: Mapping[str, Any], services: Services) -> ActionResult:
+async def on_snooze(click: ActionRequest, data: SnoozeReminder, services: Services) -> ActionResult:
     """*Snooze 1h/4h/1d* on a reminder: the next reminder moves; the reminder says so."""
-    run_id, seconds = payload.get("r"), payload.get("s")
-    if not isinstance(run_id, str) or not run_id or seconds not in SNOOZE_SECONDS:
+    if data.seconds not in SNOOZE_SECONDS:  # only the offered delays are ever signed
         return ActionResult(ephemeral_text=STALE_BUTTON)
-    assert isinstance(seconds, int)
-    try:
-        run, until = await status_updates.snooze(services, run_id, click.user_id, timedelta(seconds=seconds))
-    except DomainError as error:
-        return ActionResult(ephemeral_text=error.message)
+    delay = timedelta(seconds=data.seconds)
+    run, until = await status_updates.snooze(services, data.run_id, click.user_id, delay)
     names = await names_for(services, [click.user_id])
     return ActionResult(
         update=render.snoozed_post(run, names, click.user_id, until),
@@ -155,17 +130,7 @@ async def unfollow(call: CommandCall) -> Reply:
 
 
 async def _following(call: CommandCall, *, follow: bool) -> Reply:
-    services: Services = call.services
-    async with services.transaction() as session:
-        run = await RunRepository(session).get_by_channel(call.channel_id)
-    if run is None:
-        return Reply(NOT_IN_RUN_CHANNEL)
-    try:
-        run, already = await status_updates.set_following(services, run.id, call.user_id, follow=follow)
-    except RunNotVisibleError:
-        return Reply(NOT_IN_RUN_CHANNEL)
-    except DomainError as error:
-        return Reply(error.message)
+    run, already = await status_updates.set_following(call.services, call.run.id, call.user_id, follow=follow)
     name = f"**{run_label(run)}**"
     if follow:
         if already:

@@ -1,4 +1,7 @@
-"""``/playbook webhooks``, and the hooks and job that queue and send webhook deliveries."""
+"""``/playbook webhooks``: recent webhook deliveries.
+
+The hooks and job that queue and send them are wired in :mod:`bot.services.wiring`.
+"""
 
 from __future__ import annotations
 
@@ -20,16 +23,13 @@ NO_RUN_HERE = (
 
 
 def register(routers: Routers) -> None:
-    """Add ``webhooks``, the creation and status-update hooks, and the delivery job."""
+    """Add ``webhooks``."""
     routers.commands.command(
         "webhooks",
         "[PLAYBOOK]",
         "recent webhook deliveries of this run, or of a playbook you administer",
         group=GROUP,
     )(webhooks_command)
-    routers.lifecycle.on_started(webhooks.queue_run_created)
-    routers.lifecycle.on_update_posted(webhooks.queue_status_updated)
-    routers.jobs.on(webhooks.JOB_KIND)(webhooks.deliver)
 
 
 async def webhooks_command(call: CommandCall) -> Reply:

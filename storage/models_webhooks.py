@@ -1,4 +1,4 @@
-"""Tables: webhook deliveries and recurring run schedules."""
+"""Tables: webhook deliveries."""
 
 from __future__ import annotations
 
@@ -41,24 +41,3 @@ class WebhookDeliveryRow(Base):
         Index("ix_webhook_deliveries_run_id_created_at", "run_id", "created_at"),
         Index("ix_webhook_deliveries_playbook_id_created_at", "playbook_id", "created_at"),
     )
-
-
-class RunScheduleRow(Base):
-    """A recurring run: ``spec`` (``every 1w``, ``cron "0 9 * * mon"``) read in ``timezone``;
-    runs start as ``owner_id``, the person who set it. ``source`` says how it was set: ``command``
-    (``/playbook schedule``) or ``file`` (the playbook file's ``schedules``, replaced on re-import)."""
-
-    __tablename__ = "run_schedules"
-
-    id: Mapped[str] = mapped_column(ID, primary_key=True)
-    playbook_id: Mapped[str] = mapped_column(ID, index=True)
-    team_id: Mapped[str] = mapped_column(ID, index=True)
-    owner_id: Mapped[str] = mapped_column(ID)
-    spec: Mapped[str] = mapped_column(Text)
-    timezone: Mapped[str] = mapped_column(String(64))
-    next_run_at: Mapped[datetime]
-    enabled: Mapped[bool] = mapped_column(Boolean)
-    created_at: Mapped[datetime]
-    last_run_id: Mapped[str | None] = mapped_column(ID)
-    last_error: Mapped[str | None] = mapped_column(Text)
-    source: Mapped[str] = mapped_column(String(16), server_default="command")

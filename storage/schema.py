@@ -12,6 +12,7 @@ from storage import (
     models_listening,
     models_operations,
     models_retrospectives,
+    models_schedules,
     models_updates,
     models_webhooks,
 )
@@ -26,6 +27,7 @@ __all__ = [
     "models_listening",
     "models_operations",
     "models_retrospectives",
+    "models_schedules",
     "models_updates",
     "models_webhooks",
 ]

@@ -69,7 +69,7 @@ async def mattermost(real_server: RealMattermost | None) -> AsyncIterator[Backst
         server = real_server
         await server.reset()
         assert server.info is not None
-        yield RealBackstage(server.url, server.info.tokens, server.info.user_ids)
+        yield RealBackstage(server.url, server.info.tokens, server.info.user_ids, server=server)
         return
     spec = default_spec_path()
     simulator = Simulator(strict=spec is not None, spec_path=spec)

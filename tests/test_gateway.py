@@ -23,6 +23,7 @@ from bot.mattermost import (
 )
 from bot.mattermost.gateway import POST_KEY_PROP
 from mattermost_sim import Simulator
+from tests.waiting import eventually
 
 UNKNOWN_ID = "x" * 26
 
@@ -348,7 +349,10 @@ async def test_create_post_retried_after_a_timeout_posts_once(sim: Simulator) ->
         before = int(time.time() * 1000) - 1
         sim.faults.hang(0.6, count=1, method="POST", path_pattern=r"^/api/v4/posts$")
         post = await bot.create_post(channel_id, "exactly once")
-        await asyncio.sleep(0.6)  # let the hung first attempt reach the server's handler
+        # The simulator logs a request once it has served it: wait for the hung first attempt.
+        await eventually(
+            lambda: len(sim.faults.requests(r"^/api/v4/posts$")) == 2, "the hung first attempt to be served"
+        )
         assert [p.id for p in await bot.channel_posts_since(channel_id, before)] == [post.id]
     assert len(sim.faults.requests(r"^/api/v4/posts$")) == 2
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -13,6 +13,7 @@ import pytest
 from bot.mattermost import MattermostGateway, WebsocketSupervisor
 from bot.mattermost.websocket import websocket_url
 from mattermost_sim import Simulator
+from tests.waiting import eventually
 
 WAIT = 5.0
 
@@ -42,16 +43,6 @@ class Recorder:
 
     def hellos(self) -> list[dict[str, Any]]:
         return [e for e in self.events if e["event"] == "hello"]
-
-
-async def eventually(condition: Callable[[], bool], what: str, within: float = WAIT) -> None:
-    """Wait until ``condition()`` holds; fail the test naming ``what`` after ``within`` seconds."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + within
-    while not condition():
-        if loop.time() > deadline:
-            pytest.fail(f"timed out waiting for {what}")
-        await asyncio.sleep(0.01)
 
 
 @pytest.fixture
@@ -236,13 +227,23 @@ async def test_heartbeat_detects_a_half_open_connection(
     await eventually(lambda: "alive again" in recorder.posted(), "an event on the new connection")
 
 
-async def test_a_bad_token_keeps_retrying_until_stopped(sim: Simulator, recorder: Recorder) -> None:
+async def test_a_bad_token_keeps_retrying_until_stopped(
+    sim: Simulator, recorder: Recorder, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="bot.mattermost.websocket")
+    sim.hub.settings.auth_timeout = 0.05  # the server hangs up on an unauthenticated socket sooner
+
+    def attempts_ended() -> int:
+        return sum("reconnecting in" in r.getMessage() for r in caplog.records)
+
     sup = WebsocketSupervisor(sim.url, "wrong-token", recorder.handle, backoff_base=0.05, backoff_cap=0.2)
     await sup.start()
-    await asyncio.sleep(0.5)
-    assert not sup.connected.is_set()
-    assert recorder.events == []
-    await sup.stop()
+    try:
+        await eventually(lambda: attempts_ended() >= 3, "three refused connections")
+        assert not sup.connected.is_set()
+        assert recorder.events == []
+    finally:
+        await sup.stop()
 
 
 async def test_stop_leaves_no_tasks(sim: Simulator, recorder: Recorder) -> None:

@@ -7,6 +7,7 @@ several mistakes can be named at once instead of one per attempt.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 
@@ -31,3 +32,14 @@ class ValidationProblem:
 
     def __str__(self) -> str:
         return f"{self.field}: {self.message}"
+
+
+class FormFieldsError(DomainError):
+    """A form's values are refused; ``errors`` maps each form field to what is wrong with it.
+
+    A dialog answers it by keeping the form open with each message under its field.
+    """
+
+    def __init__(self, errors: Mapping[str, str], message: str = "") -> None:
+        super().__init__(message or " ".join(errors.values()))
+        self.errors = dict(errors)

@@ -19,7 +19,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from bot.domain.errors import DomainError, ValidationProblem
-from bot.domain.schedules import MAX_PLAYBOOK_SCHEDULES, PlaybookSchedule, ScheduleError, time_zone
+from bot.domain.schedules import MAX_PLAYBOOK_SCHEDULES, FileSchedule, ScheduleError, time_zone
 
 # Limits. Where the plugin enforces one we use its value; the counts of checklists and items are
 # ours (the plugin only caps the checklists' serialized size, at 256 KiB).
@@ -219,7 +219,7 @@ class Playbook:
     remove_channel_member_on_removed_participant: bool = False
     auto_archive_channel: bool = False
     owner_group_only_actions: bool = False
-    schedules: tuple[PlaybookSchedule, ...] = ()
+    schedules: tuple[FileSchedule, ...] = ()
     """Recurring runs written in the playbook's file; importing it makes them run schedules."""
 
     @classmethod
@@ -251,9 +251,6 @@ class InvalidPlaybookError(DomainError):
         self.problems = tuple(problems)
         listed = "\n".join(f"- {problem}" for problem in self.problems)
         super().__init__(f"The playbook is not valid:\n{listed}")
-
-
-InvalidPlaybook = InvalidPlaybookError  # the short name, for callers that prefer it
 
 
 def normalize_run_number_prefix(prefix: str) -> str:
@@ -419,7 +416,7 @@ def _check_metrics(check: _Problems, metrics: tuple[Metric, ...]) -> None:
             check.add(f"{path}.target", "must be a non-negative whole number")
 
 
-def _check_schedules(check: _Problems, schedules: tuple[PlaybookSchedule, ...]) -> None:
+def _check_schedules(check: _Problems, schedules: tuple[FileSchedule, ...]) -> None:
     if len(schedules) > MAX_PLAYBOOK_SCHEDULES:
         check.add(
             "schedules", f"must hold at most {MAX_PLAYBOOK_SCHEDULES} schedules (it has {len(schedules)})"

@@ -48,11 +48,6 @@ class RunStatus(StrEnum):
     IN_PROGRESS = "in_progress"
     FINISHED = "finished"
 
-    @property
-    def plugin_name(self) -> str:
-        """The plugin's ``current_status`` value."""
-        return "InProgress" if self is RunStatus.IN_PROGRESS else "Finished"
-
 
 # Errors ---------------------------------------------------------------------------------------
 

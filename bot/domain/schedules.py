@@ -10,7 +10,7 @@ Two ways to say it, as people type them after ``/playbook schedule NAME``:
   day of week, with 0 or 7 for Sunday), read in the schedule's time zone. When both day fields are
   restricted, a day must match both (APScheduler's reading; classic cron accepts either).
 
-A playbook may also carry its schedules (:class:`PlaybookSchedule`, the ``schedules`` list of its
+A playbook may also carry its schedules (:class:`FileSchedule`, the ``schedules`` list of its
 file), written ``{every: 1w}`` or ``{cron: "0 9 * * MON", timezone: Europe/Paris}`` and read by the
 same parser. Next times are computed with APScheduler 3.11's :class:`CronTrigger` for cron lines.
 Everything here is pure: the current time is always passed in.
@@ -50,7 +50,11 @@ class ScheduleError(DomainError):
 
 @dataclass(frozen=True, slots=True)
 class Recurrence:
-    """How often a schedule fires: every ``days`` calendar days plus ``seconds``, or a cron line."""
+    """How often a schedule fires: every ``days`` calendar days plus ``seconds``, or a cron line.
+
+    Only the rule, with no playbook, owner or time zone: a :class:`FileSchedule` (as a playbook's
+    file writes it) and a stored :class:`~storage.repositories.schedules.RunSchedule` (its
+    :attr:`spec`) are both read into one to compute their next times."""
 
     days: int = 0
     seconds: int = 0
@@ -104,9 +108,13 @@ def _interval_text(days: int, seconds: int) -> str:
     return "".join(parts)
 
 
-def parse_interval(text: str) -> Recurrence:
-    """``1w``, ``2d``, ``12h``, ``30m`` or a combination like ``1d12h``; a :class:`ScheduleError`
-    for anything else, or for intervals shorter than 15 minutes or longer than a year."""
+def parse_every(text: str) -> Recurrence:
+    """The recurrence of ``every TEXT``: ``1w``, ``2d``, ``12h``, ``30m`` or a combination like
+    ``1d12h``; a :class:`ScheduleError` for anything else, or for intervals shorter than 15 minutes
+    or longer than a year. The ``cron`` form is read by :func:`parse_cron`.
+
+    Not the grammar of a status-update reminder interval
+    (:func:`bot.domain.status.parse_reminder_interval`): here weeks and days are calendar days."""
     compact = text.strip().lower()
     if not _INTERVAL_WHOLE.fullmatch(compact):
         raise ScheduleError(
@@ -202,7 +210,7 @@ def parse_recurrence(words: Sequence[str], zone: ZoneInfo, now: datetime) -> Rec
         raise ScheduleError(f"Say how often: {EXAMPLES}.")
     kind, rest = words[0].lower(), list(words[1:])
     if kind == "every" and len(rest) == 1:
-        return parse_interval(rest[0])
+        return parse_every(rest[0])
     if kind == "cron" and rest:
         return parse_cron(" ".join(rest), zone, now)
     raise ScheduleError(f"I can't read “{' '.join(words)[:80]}” as a schedule. Write {EXAMPLES}.")
@@ -226,10 +234,15 @@ def time_zone(name: str) -> ZoneInfo:
 
 
 @dataclass(frozen=True, slots=True)
-class PlaybookSchedule:
-    """A recurring run written in the playbook itself: ``every`` (``1w``) or ``cron``
-    (``0 9 * * MON``), read in ``timezone`` — or, when that is empty, in the time zone of the
-    person who imports the playbook, as ``/playbook schedule`` reads a schedule in its setter's."""
+class FileSchedule:
+    """A recurring run as the playbook's file writes it (an entry of its ``schedules`` list, kept
+    in :attr:`Playbook.schedules <bot.domain.playbook.Playbook.schedules>`): ``every`` (``1w``) or
+    ``cron`` (``0 9 * * MON``), read in ``timezone`` — or, when that is empty, in the time zone of
+    the person who imports the playbook, as ``/playbook schedule`` reads a schedule in its setter's.
+
+    The text as written, not yet in force: :meth:`recurrence` reads it into a
+    :class:`Recurrence`, and importing the playbook stores it as a
+    :class:`~storage.repositories.schedules.RunSchedule` whose ``source`` is ``file``."""
 
     every: str = ""
     cron: str = ""
@@ -250,3 +263,39 @@ class PlaybookSchedule:
         if not (every or cron):
             raise ScheduleError('Say how often: `every` (e.g. 1w) or `cron` (e.g. "0 9 * * MON").')
         return parse_recurrence(["every", every] if every else ["cron", cron], zone, now)
+
+
+COMMAND = "command"
+"""The source of a schedule set with ``/playbook schedule``."""
+FILE = "file"
+"""The source of a schedule written in the playbook's file, replaced when the file is imported again."""
+
+
+@dataclass(frozen=True, slots=True)
+class RunSchedule:
+    """A schedule in force, as stored (a ``run_schedules`` row): a playbook started as
+    ``owner_id`` whenever ``spec`` fires (read in ``timezone``), next at ``next_run_at``;
+    ``source`` is :data:`COMMAND` or :data:`FILE`.
+
+    ``spec`` is a :class:`~bot.domain.schedules.Recurrence` as written
+    (:attr:`~bot.domain.schedules.Recurrence.spec`); a ``file`` schedule is the stored form of a
+    :class:`~bot.domain.schedules.FileSchedule` of the playbook. The commands answer with a
+    :class:`~bot.services.schedules.TitledSchedule`: one of these and its playbook's title."""
+
+    id: str
+    playbook_id: str
+    team_id: str
+    owner_id: str
+    spec: str
+    timezone: str
+    next_run_at: datetime
+    enabled: bool
+    created_at: datetime
+    last_run_id: str | None = None
+    last_error: str | None = None
+    source: str = COMMAND
+
+    @property
+    def from_file(self) -> bool:
+        """Whether the playbook's file defines this schedule (rather than ``/playbook schedule``)."""
+        return self.source == FILE

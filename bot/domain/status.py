@@ -1,4 +1,4 @@
-"""Status updates and their reminders, overdue rules, the morning digest's time, and todo order.
+"""Status updates and their reminders, the morning digest's time, and todo order.
 
 Pure values and rules; the service (:mod:`bot.services.status_updates`) stores and schedules them.
 
@@ -6,7 +6,9 @@ Reminder intervals are written the way people type them: ``15m``, ``1h``, ``4h``
 or any combination such as ``90m`` and ``2h30m``; ``none`` means no reminder. A reminder is sent
 once per due time: when it goes unanswered the run stays *overdue* (shown on its overview, in
 ``/playbook todo`` and in digests) until someone posts an update or snoozes it, as in the plugin
-(playbooks-plugin.md §3.2.4), rather than repeating into the channel.
+(playbooks-plugin.md §3.2.4), rather than repeating into the channel. Which runs are overdue
+(reminders on, the run in progress, the due time passed) is asked of the database
+(:class:`~storage.repositories.updates.UpdateRepository`).
 """
 
 from __future__ import annotations
@@ -88,9 +90,13 @@ class ReminderState:
 # Intervals ------------------------------------------------------------------------------------
 
 
-def parse_interval(text: str) -> timedelta | None:
-    """The interval ``text`` names; ``None`` for ``none`` (or nothing). Raises
-    :class:`InvalidIntervalError` for anything else, or outside one minute to a year."""
+def parse_reminder_interval(text: str) -> timedelta | None:
+    """The reminder interval ``text`` names (``15m``, ``2h30m``, ``1w 2d``: units in the order
+    w, d, h, m); ``None`` for ``none`` (or nothing). Raises :class:`InvalidIntervalError` for
+    anything else, or outside one minute to a year.
+
+    Not the grammar of a schedule's ``every`` (:func:`bot.domain.schedules.parse_every`), which
+    counts calendar days and fires at most every 15 minutes."""
     cleaned = text.strip().lower()
     if cleaned in ("", NONE, "no", "off", "0"):
         return None
@@ -104,8 +110,8 @@ def parse_interval(text: str) -> timedelta | None:
     return interval
 
 
-def format_interval(interval: timedelta | None) -> str:
-    """The shortest way to write ``interval`` that :func:`parse_interval` reads back (``2h30m``)."""
+def format_reminder_interval(interval: timedelta | None) -> str:
+    """The shortest way to write ``interval`` that :func:`parse_reminder_interval` reads back (``2h30m``)."""
     if interval is None or interval <= timedelta(0):
         return NONE
     minutes = int(interval.total_seconds() // 60)
@@ -125,12 +131,6 @@ def interval_from_seconds(seconds: int) -> timedelta | None:
 def next_reminder_at(now: datetime, interval: timedelta | None) -> datetime | None:
     """When the next update is due after one posted at ``now``."""
     return None if interval is None else now + interval
-
-
-def is_overdue(state: ReminderState, *, run_finished: bool, now: datetime) -> bool:
-    """Whether the run's status update is overdue: reminders on, the run in progress, and the
-    due time passed."""
-    return state.enabled and not run_finished and state.next_due_at is not None and state.next_due_at <= now
 
 
 # Digests --------------------------------------------------------------------------------------

@@ -27,7 +27,8 @@ DetailValue = str | int | bool | tuple[str, ...]
 
 
 class TimelineEventType(StrEnum):
-    """Kinds of timeline events, named as the Playbooks plugin names them where it has them."""
+    """Kinds of timeline events, named as the Playbooks plugin names them where it has them (its
+    ``incident_created`` is our ``run_created``)."""
 
     RUN_CREATED = "run_created"
     TASK_STATE_MODIFIED = "task_state_modified"
@@ -55,35 +56,6 @@ class TimelineEventType(StrEnum):
     CHECKLIST_ITEM_REMOVED = "checklist_item_removed"
     CHECKLIST_ITEM_RENAMED = "checklist_item_renamed"
     DUE_DATE_CHANGED = "due_date_changed"
-
-    @property
-    def plugin_name(self) -> str | None:
-        """The plugin's name for this event type, or ``None`` when the plugin has no such event."""
-        return _PLUGIN_NAMES.get(self)
-
-    @classmethod
-    def from_plugin_name(cls, name: str) -> TimelineEventType | None:
-        """Our event type for one of the plugin's names (including its legacy ``commander_changed``)."""
-        if name == "commander_changed":
-            return cls.OWNER_CHANGED
-        return _FROM_PLUGIN.get(name)
-
-
-_OURS_ONLY = frozenset(
-    {
-        TimelineEventType.CHECKLIST_ITEM_ADDED,
-        TimelineEventType.CHECKLIST_ITEM_REMOVED,
-        TimelineEventType.CHECKLIST_ITEM_RENAMED,
-        TimelineEventType.DUE_DATE_CHANGED,
-    }
-)
-_PLUGIN_NAMES: Mapping[TimelineEventType, str] = MappingProxyType(
-    {
-        **{t: t.value for t in TimelineEventType if t not in _OURS_ONLY},
-        TimelineEventType.RUN_CREATED: "incident_created",
-    }
-)
-_FROM_PLUGIN: Mapping[str, TimelineEventType] = MappingProxyType({v: k for k, v in _PLUGIN_NAMES.items()})
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,7 +115,9 @@ def _render_value(event_: TimelineEvent, key: str, user_name: Callable[[str], st
     return str(value)
 
 
-# Factories for events that services outside the run model record.
+# Factories for events that services outside the run model record. The run model builds its own
+# events where it makes each change (bot.domain.run, bot.domain.run_items), and the events of a
+# pinned post and of someone joining are built by bot.services.pins and bot.services.joiners.
 
 
 def run_created(at: datetime, reporter_id: str, *, run_name: str) -> TimelineEvent:
@@ -158,13 +132,6 @@ def status_updated(at: datetime, author_id: str, *, post_id: str) -> TimelineEve
     )
 
 
-def status_update_requested(at: datetime, requester_id: str) -> TimelineEvent:
-    """Someone asked the owner for a status update."""
-    return event(
-        TimelineEventType.STATUS_UPDATE_REQUESTED, at, requester_id, "{actor} requested a status update"
-    )
-
-
 def status_update_snoozed(at: datetime, actor_id: str, *, until: datetime) -> TimelineEvent:
     """The next status update reminder was put off until ``until``."""
     return event(
@@ -176,45 +143,8 @@ def status_update_snoozed(at: datetime, actor_id: str, *, until: datetime) -> Ti
     )
 
 
-def status_updates_toggled(at: datetime, actor_id: str, *, enabled: bool) -> TimelineEvent:
-    """Status updates were switched on or off for the run."""
-    if enabled:
-        return event(TimelineEventType.STATUS_UPDATES_ENABLED, at, actor_id, "{actor} enabled status updates")
-    return event(TimelineEventType.STATUS_UPDATES_DISABLED, at, actor_id, "{actor} disabled status updates")
-
-
 def retrospective_published(at: datetime, actor_id: str) -> TimelineEvent:
     """The retrospective was published."""
     return event(
         TimelineEventType.PUBLISHED_RETROSPECTIVE, at, actor_id, "{actor} published the retrospective"
-    )
-
-
-def retrospective_canceled(at: datetime, actor_id: str) -> TimelineEvent:
-    """The retrospective was canceled."""
-    return event(TimelineEventType.CANCELED_RETROSPECTIVE, at, actor_id, "{actor} canceled the retrospective")
-
-
-def ran_slash_command(at: datetime, actor_id: str, *, command: str, task: str) -> TimelineEvent:
-    """An item's slash command was run."""
-    return event(
-        TimelineEventType.RAN_SLASH_COMMAND,
-        at,
-        actor_id,
-        "{actor} ran the slash command `{command}`",
-        command=command,
-        task=task,
-    )
-
-
-def event_from_post(at: datetime, actor_id: str, *, text: str, post_id: str, author_id: str) -> TimelineEvent:
-    """A post was added to the timeline (``at`` is the post's creation time)."""
-    return event(
-        TimelineEventType.EVENT_FROM_POST,
-        at,
-        actor_id,
-        "{text}",
-        text=text,
-        post_id=post_id,
-        author_id=author_id,
     )

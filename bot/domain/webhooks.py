@@ -23,12 +23,14 @@ import hashlib
 import hmac
 import time
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
-from typing import Any, Protocol
+from typing import Any
 from urllib.parse import quote, urlsplit
 
 from bot.domain.run import Run
+from bot.domain.status import StatusUpdate
 
 SIGNATURE_HEADER = "X-Playbooks-Signature"
 EVENT_HEADER = "X-Playbooks-Event"
@@ -43,23 +45,6 @@ class WebhookEvent(StrEnum):
 
     RUN_CREATED = "run_created"
     STATUS_UPDATED = "status_updated"
-
-
-class StatusUpdate(Protocol):
-    """What a delivery needs to know of a status update."""
-
-    @property
-    def id(self) -> str: ...
-    @property
-    def run_id(self) -> str: ...
-    @property
-    def author_id(self) -> str: ...
-    @property
-    def message(self) -> str: ...
-    @property
-    def posted_at(self) -> datetime: ...
-    @property
-    def next_reminder_at(self) -> datetime | None: ...
 
 
 def iso(at: datetime | None) -> str | None:
@@ -221,3 +206,28 @@ def verify_signature(
     return any(
         hmac.compare_digest(expected, candidate.encode("utf-8", "replace")) for candidate in signatures
     )
+
+
+@dataclass(frozen=True, slots=True)
+class WebhookDelivery:
+    """One event for one URL, and how sending it went so far."""
+
+    id: str
+    run_id: str
+    playbook_id: str
+    event: str
+    url: str
+    payload: Mapping[str, Any]
+    complete: bool
+    attempts: int
+    created_at: datetime
+    last_status: int | None = None
+    last_error: str | None = None
+    last_attempt_at: datetime | None = None
+    delivered_at: datetime | None = None
+    failed_at: datetime | None = None
+
+    @property
+    def settled(self) -> bool:
+        """Delivered, or given up on: nothing more will be sent."""
+        return self.delivered_at is not None or self.failed_at is not None

@@ -8,10 +8,8 @@ has the wrong type.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import Any
 
 
@@ -188,26 +186,6 @@ class MMPost:
             delete_at=_int(body, "delete_at", "Post"),
             pending_post_id=_str(body, "pending_post_id", "Post"),
         )
-
-
-def event_post(event: Mapping[str, Any]) -> MMPost | None:
-    """The post carried by a websocket event's ``data.post`` (a JSON string), or None if absent or
-    malformed.
-
-    Every handler of a ``posted`` event asks for its post, so the decoding is shared: the same
-    string gives the same :class:`MMPost` (treat it, and its ``props``, as read-only).
-    """
-    data = event.get("data")
-    raw = data.get("post") if isinstance(data, Mapping) else None
-    return _decoded_post(raw) if isinstance(raw, str) else None
-
-
-@lru_cache(maxsize=64)
-def _decoded_post(raw: str) -> MMPost | None:
-    try:
-        return MMPost.from_json(json.loads(raw))
-    except (ValueError, TypeError):
-        return None
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from bot.callback_data import ChannelSettingName, ToggleChannelSetting
+from bot.domain.channel_settings import ChannelSettings
 from bot.render.buttons import button
 from bot.security import ContextSigner
-from storage.repositories.listening import ChannelSettings
-
-CHANNEL_SETTING_ACTION = "ch_set"
 
 
 def _state(on: bool) -> str:
@@ -45,16 +44,14 @@ def channel_settings_post(
         button(
             "prompts",
             f"Turn keyword prompts {'off' if settings.keyword_prompts else 'on'}",
-            action=CHANNEL_SETTING_ACTION,
-            payload={"c": channel_id, "k": "prompts", "v": 0 if settings.keyword_prompts else 1},
+            ToggleChannelSetting(channel_id, ChannelSettingName.PROMPTS, on=not settings.keyword_prompts),
             signer=signer,
             url=url,
         ),
         button(
             "welcome",
             f"Turn welcome message {'off' if settings.welcome_message else 'on'}",
-            action=CHANNEL_SETTING_ACTION,
-            payload={"c": channel_id, "k": "welcome", "v": 0 if settings.welcome_message else 1},
+            ToggleChannelSetting(channel_id, ChannelSettingName.WELCOME, on=not settings.welcome_message),
             signer=signer,
             url=url,
         ),

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from bot.callback_data import AssignToMe, ItemClick, RunTaskCommand, TaskButton
 from bot.domain.run import ItemRef, ItemState, Run, RunChecklist, RunItem, iter_items
 from bot.render.buttons import button
 from bot.render.runs import (
@@ -156,30 +157,31 @@ def _item_buttons(
 ) -> list[dict[str, Any]]:
     item = ref.item
     n = ref.item_no
-    ids: dict[str, str | int] = {"r": run.id, "c": checklist.id, "i": item.id, "v": item.revision}
+    run_id, checklist_id, item_id, revision = run.id, checklist.id, item.id, item.revision
 
-    def make(action_id: str, label: str, action: str, style: str = "default", **extra: str) -> dict[str, Any]:
-        return button(
-            action_id,
-            label,
-            action=action,
-            payload={**ids, **extra},
-            signer=signer,
-            url=action_url,
-            style=style,
-        )
+    def make(action_id: str, label: str, data: TaskButton, style: str = "default") -> dict[str, Any]:
+        return button(action_id, label, data, signer=signer, url=action_url, style=style)
+
+    def click(target: ItemState) -> ItemClick:
+        return ItemClick(run_id, checklist_id, item_id, revision, target)
 
     buttons: list[dict[str, Any]] = []
     if item.state is ItemState.CLOSED:
-        buttons.append(make(f"i{n}uncheck", "Uncheck", "item", t=ItemState.OPEN.value))
+        buttons.append(make(f"i{n}uncheck", "Uncheck", click(ItemState.OPEN)))
     elif item.state is ItemState.SKIPPED:
-        buttons.append(make(f"i{n}restore", "Restore", "item", t=ItemState.OPEN.value))
+        buttons.append(make(f"i{n}restore", "Restore", click(ItemState.OPEN)))
     else:
-        buttons.append(make(f"i{n}check", "Check", "item", "primary", t=ItemState.CLOSED.value))
-        buttons.append(make(f"i{n}skip", "Skip", "item", t=ItemState.SKIPPED.value))
-    buttons.append(make(f"i{n}assign", "Assign to me", "assign_me"))
+        buttons.append(make(f"i{n}check", "Check", click(ItemState.CLOSED), "primary"))
+        buttons.append(make(f"i{n}skip", "Skip", click(ItemState.SKIPPED)))
+    buttons.append(make(f"i{n}assign", "Assign to me", AssignToMe(run_id, checklist_id, item_id, revision)))
     if item.command.strip():
-        buttons.append(make(f"i{n}run", command_label(item.command), "run_cmd"))
+        buttons.append(
+            make(
+                f"i{n}run",
+                command_label(item.command),
+                RunTaskCommand(run_id, checklist_id, item_id, revision),
+            )
+        )
     return buttons
 
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from bot.callback_data import StartRunForm
 from bot.domain.playbook import Playbook
 from bot.render.runs import truncate
 
-START_RUN_CALLBACK = "start_run"
 PLAYBOOK_FIELD = "playbookID"
 NAME_FIELD = "playbookRunName"
 SUMMARY_FIELD = "playbookRunSummary"
@@ -65,7 +65,7 @@ def start_run_dialog(
     if summary_default.strip():
         summary["default"] = summary_default[:TEXTAREA_MAX]
     return {
-        "callback_id": START_RUN_CALLBACK,
+        "callback_id": StartRunForm.name,
         "title": "Start a run"[:DIALOG_TITLE_MAX],
         "introduction_text": "Start a run of a playbook: a new channel with its checklists.",
         "submit_label": "Start run",

@@ -7,12 +7,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from bot.callback_data import IgnoreThread, RunFromPrompt
 from bot.render.buttons import button
 from bot.render.runs import truncate
 from bot.security import ContextSigner
 
-RUN_FROM_PROMPT_ACTION = "kw_run"
-IGNORE_THREAD_ACTION = "kw_ignore"
 MAX_PROMPTED_PLAYBOOKS = 5
 MAX_LABEL = 60
 MAX_QUOTED_LINES = 12
@@ -52,13 +51,11 @@ def keyword_prompt(
 ) -> dict[str, Any]:
     """The prompt post's ``message`` and ``props``: a *Run* button per playbook (at most five) and
     *Ignore this thread*. Buttons carry the thread, so a click finds the prompt's summary."""
-    thread = {"c": channel_id, "r": root_id}
     actions = [
         button(
             f"run{number}",
             truncate(f"Run {_one_line(playbook.title)}", MAX_LABEL),
-            action=RUN_FROM_PROMPT_ACTION,
-            payload={**thread, "p": playbook.id},
+            RunFromPrompt(channel_id=channel_id, root_id=root_id, playbook_id=playbook.id),
             signer=signer,
             url=url,
             style="primary" if number == 1 else "default",
@@ -69,8 +66,7 @@ def keyword_prompt(
         button(
             "ignore",
             "Ignore this thread",
-            action=IGNORE_THREAD_ACTION,
-            payload=thread,
+            IgnoreThread(channel_id=channel_id, root_id=root_id),
             signer=signer,
             url=url,
         )

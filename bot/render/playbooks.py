@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+from bot.callback_data import ImportToTeam
 from bot.domain.playbook import ChannelMode, ChecklistItemTemplate, Metric, MetricType, Playbook
 from bot.security import ContextSigner
 
@@ -266,18 +267,18 @@ def team_prompt(
     *,
     filename: str,
     teams: Sequence[TeamChoice],
-    action: str,
-    payload: Mapping[str, str | int],
+    file_id: str,
+    post_id: str,
+    sender_id: str,
     signer: ContextSigner,
     url: str,
 ) -> dict[str, Any]:
-    """The "which team?" post: one button per team, each signed with ``payload`` plus ``t``, the team id."""
+    """The "which team?" post: one button per team, each carrying the file and the team it picks."""
     buttons = [
         button(
             f"team{index}",
             choice.display_name,
-            action=action,
-            payload={**payload, "t": choice.team_id},
+            ImportToTeam(file_id=file_id, post_id=post_id, sender_id=sender_id, team_id=choice.team_id),
             signer=signer,
             url=url,
             style="primary" if index == 0 else "default",

@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from bot.callback_data import OpenRetrospective, RetrospectiveForm
 from bot.domain.playbook import Metric
 from bot.domain.retrospective import (
     MAX_REPORT_LENGTH,
@@ -25,8 +26,6 @@ from bot.security import ContextSigner
 
 Names = Mapping[str, str]
 
-RETRO_DIALOG = "retrospective"
-RETRO_ACTION = "retro_open"
 REPORT_FIELD = "report"
 METRIC_FIELD = "metric_{index}"
 PUBLISHED = "Published the retrospective. It is in the run channel."
@@ -54,8 +53,7 @@ def reminder_post(
     fill_in = button(
         "fillretro",
         "Fill in the retrospective",
-        action=RETRO_ACTION,
-        payload={"r": run.id},
+        OpenRetrospective(run_id=run.id),
         signer=signer,
         url=action_url,
         style="primary",
@@ -98,7 +96,7 @@ def retrospective_dialog(
     )
     verb = "Update" if current is not None and current.is_published else "Publish"
     return {
-        "callback_id": RETRO_DIALOG,
+        "callback_id": RetrospectiveForm.name,
         "title": "Retrospective",
         "introduction_text": f"The retrospective of **{run_title(run)}**, posted in its channel.",
         "submit_label": verb,

@@ -12,6 +12,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from bot.callback_data import FinishRun, RestoreRun
 from bot.domain.run import Run, overdue_items, progress
 from bot.domain.status import StatusUpdate
 from bot.render.buttons import button
@@ -72,15 +73,12 @@ def overview_post(
     late = not run.is_finished and next_update_due is not None and next_update_due <= now
     fields.append({"title": "Participants", "value": people_text(run.participant_ids, names), "short": False})
     if run.is_finished:
-        action = button(
-            "restore", "Restore run", action="restore", payload={"r": run.id}, signer=signer, url=action_url
-        )
+        action = button("restore", "Restore run", RestoreRun(run.id), signer=signer, url=action_url)
     else:
         action = button(
             "finish",
             "Finish run",
-            action="finish",
-            payload={"r": run.id},
+            FinishRun(run.id),
             signer=signer,
             url=action_url,
             style="primary",

@@ -9,6 +9,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
+from bot.callback_data import DismissFinish, FinishForm, FinishRun
 from bot.domain.run import FinishNeedsConfirmationError, ItemRef, ItemState, Run, progress
 from bot.render.buttons import button
 from bot.render.runs import format_duration, mention, truncate
@@ -16,7 +17,6 @@ from bot.security import ContextSigner
 
 Names = Mapping[str, str]
 
-FINISH_DIALOG = "finish_run"
 FINISH_DIALOG_TITLE = "Confirm finish"
 ITEM_CHANGED = "This task changed since; here's the current checklist."
 NOT_IN_RUN_CHANNEL = "This command only works in a run's channel."
@@ -130,13 +130,12 @@ def finish_prompt(
         button(
             "finishanyway",
             "Finish anyway",
-            action="finish",
-            payload={"r": run.id, "confirm": 1},
+            FinishRun(run.id, confirmed=True),
             signer=signer,
             url=action_url,
             style="danger",
         ),
-        button("cancel", "Cancel", action="dismiss", payload={"r": run.id}, signer=signer, url=action_url),
+        button("cancel", "Cancel", DismissFinish(run.id), signer=signer, url=action_url),
     ]
     attachment = {"fallback": error.message, "text": error.message, "actions": buttons}
     return "", [attachment]
@@ -145,7 +144,7 @@ def finish_prompt(
 def finish_dialog(run: Run, error: FinishNeedsConfirmationError, state: str) -> dict[str, Any]:
     """The *Confirm finish* dialog a click on *Finish run* opens when tasks are open."""
     return {
-        "callback_id": FINISH_DIALOG,
+        "callback_id": FinishForm.name,
         "title": FINISH_DIALOG_TITLE,
         "introduction_text": error.message,
         "submit_label": "Finish",

@@ -13,6 +13,7 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from bot.callback_data import OpenUpdateForm
 from bot.domain.playbook import Playbook
 from bot.domain.run import Run, RunItem, iter_items, progress
 from bot.domain.timeline import TimelineEvent, TimelineEventType, render_summary
@@ -33,7 +34,6 @@ COLOR_DONE = "#3db887"
 COLOR_SKIPPED = "#a0a0a0"
 COLOR_OVERDUE = "#d24b4e"
 COLOR_FINISHED = "#3db887"
-POST_UPDATE_ACTION = "status_open"
 
 # Small pieces ---------------------------------------------------------------------------------
 
@@ -130,10 +130,7 @@ def run_label(run: Run) -> str:
 
 def post_update_button(run: Run, signer: ContextSigner, url: str) -> dict[str, Any]:
     """The *Post update* button that opens the status update dialog for ``run``."""
-    payload = {"r": run.id}
-    return button(
-        "postupdate", "Post update", action=POST_UPDATE_ACTION, payload=payload, signer=signer, url=url
-    )
+    return button("postupdate", "Post update", OpenUpdateForm(run.id), signer=signer, url=url)
 
 
 def run_title(run: Run) -> str:

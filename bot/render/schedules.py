@@ -6,8 +6,8 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from bot.domain.schedules import RunSchedule
 from bot.render.runs import format_time, mention, truncate
-from storage.repositories.schedules import RunSchedule
 
 TITLE_LIMIT = 100
 ERROR_LIMIT = 160

@@ -12,6 +12,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from bot.callback_data import SnoozeReminder, UpdateForm
 from bot.domain.run import Run, progress
 from bot.domain.status import CUSTOM, INTERVAL_CHOICES, SNOOZE_CHOICES, StatusUpdate, Todo
 from bot.render.buttons import button
@@ -19,7 +20,6 @@ from bot.render.runs import (
     COLOR_OPEN,
     COLOR_OVERDUE,
     MAX_MESSAGE_RUNES,
-    POST_UPDATE_ACTION,
     Names,
     Post,
     format_duration,
@@ -31,9 +31,6 @@ from bot.render.runs import (
 )
 from bot.security import ContextSigner
 
-OPEN_ACTION = POST_UPDATE_ACTION
-SNOOZE_ACTION = "status_snooze"
-UPDATE_DIALOG = "status_update"
 MESSAGE_FIELD = "message"
 REMINDER_FIELD = "reminder"
 CUSTOM_FIELD = "reminder_custom"
@@ -83,8 +80,7 @@ def reminder_post(run: Run, names: Names, due_at: datetime, signer: ContextSigne
             button(
                 f"snooze{label}",
                 f"Snooze {label}",
-                action=SNOOZE_ACTION,
-                payload={"r": run.id, "s": int(delay.total_seconds())},
+                SnoozeReminder(run.id, seconds=int(delay.total_seconds())),
                 signer=signer,
                 url=url,
             )
@@ -149,7 +145,7 @@ def update_dialog(
     if interval_value == CUSTOM and custom_value:
         custom["default"] = custom_value[:TEXT_MAX]
     return {
-        "callback_id": UPDATE_DIALOG,
+        "callback_id": UpdateForm.name,
         "title": "Status update",
         "introduction_text": intro,
         "submit_label": "Post",

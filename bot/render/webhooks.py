@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from bot.domain.webhooks import shown_url
+from bot.domain.webhooks import WebhookDelivery, shown_url
 from bot.render.runs import format_time, truncate
-from storage.repositories.webhooks import WebhookDelivery
 
 ERROR_LIMIT = 160
 URL_LIMIT = 80

@@ -3,8 +3,10 @@
 The bot remembers the ``create_at`` of the newest post it handled (``last_seen_post_at``, in the
 database so a restart knows it too). When the websocket reports lost events, or the service
 starts again, every post since then (less a safety margin) in every channel the bot is in is fed
-through the ``posted`` handlers as if it had just arrived. The handlers are idempotent, so a post
-seen twice is still handled once; the margin only costs a few re-reads.
+to the ``posted`` handlers as a :class:`~bot.mattermost.events.PostedEvent`, as if it had just
+arrived. The handlers are idempotent, so a post seen twice is still handled once; the margin only
+costs a few re-reads. The mark moves once a post's handlers are all done (:meth:`PostCatchUp.note`,
+called in the order posts came), so it never passes a post still being handled.
 
 Times here are Mattermost's (post ``create_at``, in ms), so they are compared with the wall
 clock, never with the service's clock (which tests move at will).
@@ -12,22 +14,23 @@ clock, never with the service's clock (which tests move at will).
 
 from __future__ import annotations
 
-import json
+import asyncio
 import logging
 import math
 import time
-from collections.abc import Awaitable, Callable, Mapping
-from typing import Any
+from collections.abc import Awaitable, Callable
 
 from bot.mattermost.errors import MattermostError
-from bot.mattermost.types import MMChannel, MMPost, event_post
+from bot.mattermost.events import Event, PostedEvent, posted_event
+from bot.mattermost.types import MMChannel, MMPost
 from storage.repositories.listening import ListeningRepository
 
 from .context import Services
 
 log = logging.getLogger(__name__)
 
-Dispatch = Callable[[Mapping[str, Any]], Awaitable[None]]
+Dispatch = Callable[[PostedEvent], Awaitable[object]]
+"""Hands a post to the handlers (it may return before they are done)."""
 
 MARGIN_MS = 5_000  # posts are not announced in exact create_at order across channels
 MAX_LOOK_BACK_MS = 24 * 3600 * 1000  # after a long outage, older messages are left alone
@@ -48,6 +51,8 @@ class PostCatchUp:
         self._now_ms = now_ms
         self._seen = 0
         self._saved_at = -math.inf
+        self._saving = False
+        self._save_task: asyncio.Task[None] | None = None  # without a background to run it
         self.replayed = 0  # posts fed back by catch-ups so far
 
     async def start(self) -> None:
@@ -64,19 +69,33 @@ class PostCatchUp:
         else:
             background.spawn(self._run_quietly(), name="catch-up")
 
-    async def note(self, event: Mapping[str, Any]) -> None:
-        """A ``posted`` event was handled: move the mark to its post."""
-        post = _posted(event)
-        if post is None or post.create_at <= self._seen:
+    def note(self, event: Event) -> None:
+        """Every handler is done with ``event`` (and with every event before it): if it is a post,
+        move the mark to it (events of other kinds are passed over). The mark is stored in the
+        background, at most every :data:`SAVE_EVERY_SECONDS`."""
+        if not isinstance(event, PostedEvent) or event.post.create_at <= self._seen:
             return
-        self._seen = post.create_at
-        if time.monotonic() - self._saved_at >= SAVE_EVERY_SECONDS:
-            self._saved_at = time.monotonic()
+        self._seen = event.post.create_at
+        if self._saving or time.monotonic() - self._saved_at < SAVE_EVERY_SECONDS:
+            return
+        self._saved_at = time.monotonic()
+        self._saving = True
+        background = self._services.background
+        if background is None:
+            self._save_task = asyncio.create_task(self._save(), name="catch-up-mark")
+        else:
+            background.spawn(self._save(), name="catch-up-mark")
+
+    async def _save(self) -> None:
+        try:
             async with self._services.transaction() as session:
                 await ListeningRepository(session).advance_last_seen_post_at(self._seen)
+        finally:
+            self._saving = False
 
     async def run(self) -> int:
-        """Feed every post since the mark to ``dispatch``, oldest first; returns how many."""
+        """Feed every post since the mark to ``dispatch``, oldest first; returns how many. The
+        mark follows as they are handled (see :meth:`note`)."""
         async with self._services.transaction() as session:
             stored = await ListeningRepository(session).last_seen_post_at()
         mark = max(stored or 0, self._seen)
@@ -92,11 +111,8 @@ class PostCatchUp:
                 continue
             missed.extend((post, channel) for post in posts if post.create_at > since and not post.is_deleted)
         missed.sort(key=lambda pair: (pair[0].create_at, pair[0].id))
-        names = await self._services.people.usernames({post.user_id for post, _ in missed})
         for post, channel in missed:
-            event = posted_event(post, channel, sender=names.get(post.user_id, ""))
-            await self._dispatch(event)
-            await self.note(event)
+            await self._dispatch(posted_event(post, channel))
         self.replayed += len(missed)
         log.info("catch-up: %d posts since %d read back", len(missed), since)
         return len(missed)
@@ -120,43 +136,3 @@ class PostCatchUp:
             except MattermostError as error:
                 log.warning("catch-up: could not list the channels of team %s: %s", team_id, error)
         return list(channels.values())
-
-
-def posted_event(post: MMPost, channel: MMChannel, *, sender: str = "") -> dict[str, Any]:
-    """A ``posted`` websocket event for a post read through REST, shaped as Mattermost sends it."""
-    return {
-        "event": "posted",
-        "data": {
-            "channel_display_name": channel.display_name,
-            "channel_name": channel.name,
-            "channel_type": channel.type,
-            "post": json.dumps(_post_json(post)),
-            "sender_name": f"@{sender}" if sender else "",
-            "set_online": False,
-            "team_id": channel.team_id,
-        },
-        "broadcast": {"omit_users": None, "user_id": "", "channel_id": channel.id, "team_id": ""},
-        "seq": None,
-    }
-
-
-def _post_json(post: MMPost) -> dict[str, Any]:
-    return {
-        "id": post.id,
-        "channel_id": post.channel_id,
-        "user_id": post.user_id,
-        "root_id": post.root_id,
-        "message": post.message,
-        "props": dict(post.props),
-        "file_ids": list(post.file_ids),
-        "create_at": post.create_at,
-        "update_at": post.update_at,
-        "delete_at": post.delete_at,
-        "type": post.type,
-        "pending_post_id": post.pending_post_id,
-    }
-
-
-def _posted(event: Mapping[str, Any]) -> MMPost | None:
-    """The post of a ``posted`` event, or ``None`` for any other event."""
-    return event_post(event) if event.get("event") == "posted" else None

@@ -6,14 +6,17 @@ import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 
+from bot.domain.channel_settings import ChannelSettings
 from bot.domain.errors import DomainError
 from bot.mattermost.errors import MattermostError
-from storage.repositories.listening import ChannelSettings, ListeningRepository
+from storage.repositories.listening import ListeningRepository
 from storage.repositories.runs import RunRepository
 
 from .context import Services
 
 log = logging.getLogger(__name__)
+
+__all__ = ["ChannelSettingsError", "change", "current", "parse_changes", "welcome_enabled"]
 
 SETTING_FIELDS = {"prompts": "keyword_prompts", "welcome": "welcome_message"}
 SWITCH_VALUES = {"on": True, "off": False}

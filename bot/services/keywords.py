@@ -17,15 +17,18 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
+from bot.domain.errors import DomainError
 from bot.domain.keywords import KeywordMatcher
 from bot.domain.playbook import Playbook, can_run
 from bot.mattermost.types import MMPost
 from bot.render.keywords import PromptedPlaybook, keyword_prompt, trigger_summary
+from bot.render.runs import truncate
 from storage.repositories.listening import ListeningRepository
 from storage.repositories.playbooks import PlaybookRepository
 
 from .context import Services
 from .posting import KeyedPost, post_once
+from .run_start import runnable_playbooks
 
 log = logging.getLogger(__name__)
 
@@ -126,7 +129,8 @@ async def prompt_for_keywords(
 
     Suggested are the playbooks the author may run, except the playbook whose run this channel
     belongs to. The thread is claimed in the database before posting, and the post is made under
-    a fixed key, so neither a second keyword nor a retry can prompt twice.
+    a fixed key, so neither a second keyword nor a retry can prompt twice. An empty
+    ``channel_name`` (Mattermost leaves it out of some events) is looked up once a prompt is due.
     """
     text = listened_text(post)
     hits = await index.hits(services, team_id, text)
@@ -144,6 +148,7 @@ async def prompt_for_keywords(
     if not suggested:
         return False
     permalink = f"/{await index.team_name(services, team_id)}/pl/{post.id}"
+    channel_name = channel_name or (await services.gateway.channel(post.channel_id)).name
     summary = trigger_summary(text, author=author.username, channel_name=channel_name, permalink=permalink)
     prompt = keyword_prompt(
         suggested,
@@ -182,3 +187,37 @@ async def ignore_thread(services: Services, channel_id: str, root_id: str, user_
     """Keep prompts out of a thread from now on."""
     async with services.transaction() as session:
         await ListeningRepository(session).ignore_thread(channel_id, root_id, user_id)
+
+
+PLAYBOOK_GONE = "That playbook no longer exists, so it can't be run."
+NOT_RUNNABLE = "You may not run the playbook “{title}”."
+
+
+class PromptRunRefusedError(DomainError):
+    """The playbook a prompt offered cannot be run by this person (any more)."""
+
+
+@dataclass(frozen=True, slots=True)
+class PromptedStart:
+    """What the start form opened from a keyword prompt shows."""
+
+    playbook: Playbook
+    runnable: list[Playbook]
+    summary: str
+
+
+async def start_from_prompt(
+    services: Services, channel_id: str, root_id: str, playbook_id: str, user_id: str
+) -> PromptedStart:
+    """The start form's content for *Run <playbook>* on the prompt of a thread: the playbook, the
+    others the person may run, and the triggering message as the summary;
+    :class:`PromptRunRefusedError` when the playbook is gone or not theirs to run."""
+    async with services.transaction() as session:
+        playbook = await PlaybookRepository(session).get(playbook_id)
+        prompt = await ListeningRepository(session).prompt(channel_id, root_id)
+    if playbook is None:
+        raise PromptRunRefusedError(PLAYBOOK_GONE)
+    runnable = await runnable_playbooks(services, user_id, playbook.team_id)
+    if playbook.id not in {p.id for p in runnable}:
+        raise PromptRunRefusedError(NOT_RUNNABLE.format(title=truncate(playbook.title, 100)))
+    return PromptedStart(playbook, runnable, prompt.summary if prompt is not None else "")

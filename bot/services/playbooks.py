@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from bot.domain.errors import DomainError
 from bot.domain.playbook import Playbook, can_edit, can_view
+from bot.domain.schedules import RunSchedule
 from bot.playbook_format import (
     MAX_DOCUMENT_BYTES,
     DocumentFormat,
@@ -26,7 +27,6 @@ from bot.playbook_format import (
 from bot.services.schedule_store import replace_file_schedules
 from storage.errors import StorageError
 from storage.repositories.playbooks import PlaybookRepository
-from storage.repositories.schedules import RunSchedule
 from storage.repositories.settings import SettingsRepository
 
 if TYPE_CHECKING:

@@ -117,3 +117,15 @@ async def mark_out_of_date(services: Services, post_id: str, what: str) -> bool:
         log.warning("could not mark %s post %s as out of date: %s", what, post_id, error)
         return False
     return True
+
+
+async def send_direct(
+    services: Services, user_id: str, text: str, *, file: tuple[str, bytes] | None = None
+) -> MMPost:
+    """Post ``text`` to ``user_id`` in their direct channel with the bot, with ``file`` (its name
+    and content) attached when given."""
+    direct = await services.gateway.direct_channel(user_id)
+    file_ids = None
+    if file is not None:
+        file_ids = [await services.gateway.upload_file(direct.id, *file)]
+    return await services.gateway.create_post(direct.id, text, file_ids=file_ids)

@@ -9,8 +9,10 @@ from __future__ import annotations
 from enum import StrEnum
 
 from bot.domain.errors import DomainError
+from bot.domain.run import Run
 from bot.domain.timeline import TimelineEvent
-from bot.render.report import RunReport, StatusUpdateEntry, report_html, report_markdown
+from bot.mattermost.errors import MattermostError
+from bot.render.report import RunReport, StatusUpdateEntry, report_html, report_markdown, report_title
 from bot.services.context import Services
 from bot.services.run_access import RunAction, RunNotVisibleError, require
 from bot.services.run_posts import people_of
@@ -97,3 +99,26 @@ def render(report: RunReport, report_format: ReportFormat = ReportFormat.MARKDOW
 def report_filename(run_id: str, report_format: ReportFormat = ReportFormat.MARKDOWN) -> str:
     """``<run-id>-report.md``."""
     return f"{run_id}-report.{report_format.value}"
+
+
+class ReportUploadError(DomainError):
+    """Mattermost refused the report's upload or post."""
+
+    def __init__(self) -> None:
+        super().__init__("I couldn't upload the report. Please try again in a moment.")
+
+
+async def post_report(services: Services, run: Run, *, user_id: str, team_id: str) -> str:
+    """Build the run's report for ``user_id``, attach it to a post in the run's channel and return
+    a link to that post (in ``team_id``, or the run's team)."""
+    built = await build_report(services, run_id=run.id, user_id=user_id)
+    filename = report_filename(run.id)
+    try:
+        file_id = await services.gateway.upload_file(run.channel_id, filename, render(built).encode("utf-8"))
+        post = await services.gateway.create_post(
+            run.channel_id, f"Run report of **{report_title(built.run)}**", file_ids=[file_id]
+        )
+        team = await services.gateway.team(team_id or run.team_id)
+    except MattermostError as error:
+        raise ReportUploadError() from error
+    return f"[{filename}](/{team.name}/pl/{post.id})"

@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain import retrospective as domain
-from bot.domain.errors import DomainError
+from bot.domain.errors import DomainError, FormFieldsError
 from bot.domain.playbook import Playbook
 from bot.domain.retrospective import Retrospective
 from bot.domain.run import Run
@@ -49,12 +49,11 @@ class RetrospectivesOffError(DomainError):
         super().__init__("This run's playbook has no retrospective. A playbook admin can switch it on.")
 
 
-class MetricFieldsError(DomainError):
+class MetricFieldsError(FormFieldsError):
     """Some metric values can't be read; ``errors`` maps each form field to what is wrong."""
 
     def __init__(self, errors: Mapping[str, str]) -> None:
-        super().__init__("Some values can't be read: " + " ".join(errors.values()))
-        self.errors = dict(errors)
+        super().__init__(errors, "Some values can't be read: " + " ".join(errors.values()))
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,6 +17,7 @@ Mattermost only when the answer depends on them) and raises :class:`RunAccessErr
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING
@@ -24,6 +25,8 @@ from typing import TYPE_CHECKING
 from bot.domain.errors import DomainError
 from bot.domain.run import Run
 from bot.mattermost.errors import NotFound
+from storage.repositories.playbooks import PlaybookRepository
+from storage.repositories.runs import RunRepository
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
@@ -108,8 +111,6 @@ async def gather_facts(
     A participant changing tasks costs no request at all; the admin flag comes from the cached
     user, the channel's privacy from Mattermost only for non-participants.
     """
-    from storage.repositories.playbooks import PlaybookRepository
-
     participant = user_id in run.participant_ids or user_id == run.owner_id
     owner_only = False
     playbook_admin = False
@@ -148,3 +149,29 @@ async def require(
         raise RunNotVisibleError()
     if reason is not None:
         raise RunAccessError(reason)
+
+
+async def load_run(services: Services, run_id: str, user_id: str, action: RunAction) -> Run:
+    """The run, if ``user_id`` may do ``action`` on it; else :class:`RunAccessError`
+    (:class:`RunNotVisibleError` when it is missing or hidden from them)."""
+    return await _load(services, lambda runs: runs.get(run_id), user_id, action)
+
+
+async def load_channel_run(services: Services, channel_id: str, user_id: str, action: RunAction) -> Run:
+    """The run of ``channel_id``, as :func:`load_run`; :class:`RunNotVisibleError` when the channel
+    has no run or its run is hidden from ``user_id``."""
+    return await _load(services, lambda runs: runs.get_by_channel(channel_id), user_id, action)
+
+
+async def _load(
+    services: Services,
+    find: Callable[[RunRepository], Awaitable[Run | None]],
+    user_id: str,
+    action: RunAction,
+) -> Run:
+    async with services.transaction() as session:
+        run = await find(RunRepository(session))
+        if run is None:
+            raise RunNotVisibleError()
+        await require(services, session, run, user_id, action)
+        return run

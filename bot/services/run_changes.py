@@ -16,9 +16,8 @@ from bot.domain import run as domain
 from bot.domain.run import ItemRef, ItemState, Run, RunChange, StaleClickError
 from bot.services import run_refresh
 from bot.services.context import Services
-from bot.services.run_access import RunAction, RunNotVisibleError, require
+from bot.services.run_access import RunAction
 from bot.services.run_saving import ChangeResult, save_change
-from storage.repositories.runs import RunRepository
 
 
 @dataclass(frozen=True, slots=True)
@@ -279,16 +278,6 @@ async def restore_run(services: Services, run_id: str, *, actor_id: str) -> Chan
 
 
 # Loading ----------------------------------------------------------------------------------------
-
-
-async def load_visible_run(services: Services, run_id: str, user_id: str) -> Run:
-    """The run, if ``user_id`` may see it; else :class:`RunNotVisibleError`."""
-    async with services.transaction() as session:
-        run = await RunRepository(session).get(run_id)
-        if run is None:
-            raise RunNotVisibleError()
-        await require(services, session, run, user_id, RunAction.VIEW)
-        return run
 
 
 # Internals ----------------------------------------------------------------------------------------

@@ -25,6 +25,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.domain.errors import DomainError
 from bot.domain.playbook import Playbook
 from bot.domain.run import Run, RunStatus, find_checklist
 from bot.mattermost.errors import MattermostError
@@ -185,6 +186,26 @@ async def missing_posts(services: Services, run: Run) -> bool:
     """Whether the overview or a checklist post of the run was never created."""
     async with services.transaction() as session:
         return await posts_missing(session, run)
+
+
+class RunPostsError(DomainError):
+    """The run's posts could not be completed; ``message`` says why."""
+
+
+async def complete_posts(services: Services, run: Run) -> None:
+    """Post whatever of the run's overview and checklists is missing (:func:`publish_run_posts`);
+    :class:`RunPostsError` when its playbook is gone or Mattermost refuses."""
+    async with services.transaction() as session:
+        record = await PlaybookRepository(session).get_record(run.playbook_id, include_deleted=True)
+    if record is None:
+        raise RunPostsError("This run's playbook is gone, so I can't complete its posts.")
+    try:
+        await publish_run_posts(services, run, record.playbook)
+    except MattermostError as error:
+        log.warning("completing the posts of run %s failed: %s", run.id, error)
+        raise RunPostsError(
+            "Some of this run's posts are still missing; Mattermost refused them. Try again later."
+        ) from error
 
 
 async def posts_missing(session: AsyncSession, run: Run) -> bool:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 from bot.domain.errors import DomainError
 from bot.domain.naming import (
@@ -31,7 +31,7 @@ from bot.mattermost.errors import Forbidden, MattermostError, Unavailable
 from bot.mattermost.types import MMChannel
 from bot.render.runs import channel_header, truncate
 from storage.errors import DuplicateError
-from storage.repositories.playbooks import new_id
+from storage.repositories.playbooks import PlaybookRepository, new_id
 from storage.repositories.runs import RunRepository
 from storage.repositories.settings import SettingsRepository
 
@@ -64,6 +64,19 @@ class RunSetupIncompleteError(RunStartError):
         )
 
 
+@dataclass(frozen=True, slots=True)
+class StartedRun:
+    """A run just started, and the name of its channel for the reply."""
+
+    run: Run
+    channel_name: str
+
+    @property
+    def message(self) -> str:
+        """What the person who started it is told."""
+        return started_message(self.run, self.channel_name)
+
+
 def welcome_key(run_id: str, user_id: str) -> str:
     """The de-duplication key of the welcome a person gets for a run's channel."""
     return f"welcome:{run_id}:{user_id}"
@@ -82,6 +95,29 @@ def default_summary(playbook: Playbook) -> str:
     return playbook.run_summary.template if playbook.run_summary.enabled else ""
 
 
+def default_run_name(playbook: Playbook) -> str:
+    """The name a run gets when none is given, or ``""`` when the playbook needs one."""
+    try:
+        return run_display_name(playbook.channel.channel_name_template, "")
+    except RunNameRequiredError:
+        return ""
+
+
+async def runnable_playbooks(services: Services, user_id: str, team_id: str) -> list[Playbook]:
+    """The team's playbooks ``user_id`` may run, by title."""
+    async with services.transaction() as session:
+        every = await PlaybookRepository(session).list_for_team([team_id])
+    if all(p.public for p in every):
+        # Every team member may run a public playbook, so the person's roles change nothing here
+        # and asking Mattermost for them would only lengthen the way to a run's first post.
+        return every
+    if await services.people.is_system_admin(user_id):
+        return every
+    async with services.transaction() as session:
+        visible = await PlaybookRepository(session).list_visible(user_id, [team_id])
+    return [p for p in visible if can_run(p, user_id, is_team_member=True, is_system_admin=False)]
+
+
 async def start_run(
     services: Services,
     *,
@@ -92,7 +128,7 @@ async def start_run(
     summary: str | None,
     trigger_channel_id: str,
     on_team: bool = False,
-) -> Run:
+) -> StartedRun:
     """Start a run of ``playbook`` for ``user_id``; ``summary`` ``None`` means the playbook's.
 
     ``on_team``: Mattermost vouched that the person is on the team (they ran a command there), so
@@ -176,7 +212,7 @@ async def start_run(
             raise outcome
     if owner_id != user_id:
         await _tell_owner(services, run, channel.name)
-    return run
+    return StartedRun(run, channel.name)
 
 
 def started_message(run: Run, channel_name: str) -> str:

@@ -18,10 +18,10 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.playbook import Playbook
-from bot.domain.schedules import ScheduleError, time_zone
+from bot.domain.schedules import FILE, RunSchedule, ScheduleError, time_zone
 from bot.services.jobs import cancel_job, schedule_job
 from storage.repositories.playbooks import new_id
-from storage.repositories.schedules import FILE, RunSchedule, ScheduleRepository
+from storage.repositories.schedules import ScheduleRepository
 
 if TYPE_CHECKING:
     from bot.services.context import Services

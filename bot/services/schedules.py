@@ -24,8 +24,10 @@ from bot.domain.naming import RunNameRequiredError, run_display_name
 from bot.domain.playbook import Playbook, can_edit, can_run
 from bot.domain.run import Run
 from bot.domain.schedules import (
+    COMMAND,
     EXAMPLES,
     Recurrence,
+    RunSchedule,
     ScheduleError,
     parse_recurrence,
     parse_spec,
@@ -38,7 +40,7 @@ from bot.services.schedule_store import JOB_KIND as JOB_KIND  # the job's kind a
 from bot.services.schedule_store import add_schedule, delete_schedule, zone_or_utc
 from bot.services.schedule_store import job_key as job_key
 from storage.repositories.playbooks import PlaybookRepository, new_id
-from storage.repositories.schedules import COMMAND, RunSchedule, ScheduleRepository
+from storage.repositories.schedules import ScheduleRepository
 from storage.repositories.settings import SettingsRepository
 
 from .context import Services
@@ -49,8 +51,10 @@ _KEYWORDS = ("every", "cron")
 
 
 @dataclass(frozen=True, slots=True)
-class ScheduledPlaybook:
-    """A schedule and the title of its playbook (``""`` when the playbook is gone)."""
+class TitledSchedule:
+    """A stored schedule (:class:`~storage.repositories.schedules.RunSchedule`) and the title of
+    its playbook (``""`` when the playbook is gone): what ``/playbook schedule``, ``schedules``
+    and ``unschedule`` answer with, so the reply can name the playbook."""
 
     schedule: RunSchedule
     title: str
@@ -82,7 +86,7 @@ def split_command(words: list[str]) -> tuple[str, list[str]]:
 
 async def create_schedule(
     services: Services, *, user_id: str, team_id: str, words: list[str]
-) -> ScheduledPlaybook:
+) -> TitledSchedule:
     """``/playbook schedule NAME every …|cron "…"``: a schedule of a playbook the person may run,
     owned by them and read in their time zone. Raises a ``DomainError`` saying what is wrong."""
     name, recurrence_words = split_command(words)
@@ -116,30 +120,28 @@ async def create_schedule(
     async with services.transaction() as session:
         await add_schedule(session, schedule)
     log.info("schedule %s of playbook %s set: %s", schedule.id, playbook.id, schedule.spec)
-    return ScheduledPlaybook(schedule, playbook.title)
+    return TitledSchedule(schedule, playbook.title)
 
 
-async def list_schedules(services: Services, user_id: str, team_id: str) -> list[ScheduledPlaybook]:
+async def list_schedules(services: Services, user_id: str, team_id: str) -> list[TitledSchedule]:
     """The team's schedules of playbooks the person may see, soonest first."""
     people = services.people
     is_admin = await people.is_system_admin(user_id)
     is_member = is_admin or await people.is_team_member(team_id, user_id)
-    found: list[ScheduledPlaybook] = []
+    found: list[TitledSchedule] = []
     async with services.transaction() as session:
         playbooks = PlaybookRepository(session)
         for schedule in await ScheduleRepository(session).list_for_team(team_id):
             playbook = await playbooks.get(schedule.playbook_id)
             if playbook is None:
                 if is_admin or schedule.owner_id == user_id:
-                    found.append(ScheduledPlaybook(schedule, ""))
+                    found.append(TitledSchedule(schedule, ""))
             elif can_run(playbook, user_id, is_team_member=is_member, is_system_admin=is_admin):
-                found.append(ScheduledPlaybook(schedule, playbook.title))
+                found.append(TitledSchedule(schedule, playbook.title))
     return found
 
 
-async def remove_schedule(
-    services: Services, user_id: str, team_id: str, schedule_id: str
-) -> ScheduledPlaybook:
+async def remove_schedule(services: Services, user_id: str, team_id: str, schedule_id: str) -> TitledSchedule:
     """``/playbook unschedule ID``: by the person who set it, the playbook's admins or a system admin."""
     people = services.people
     async with services.transaction() as session:
@@ -164,7 +166,7 @@ async def remove_schedule(
     async with services.transaction() as session:
         await delete_schedule(session, schedule.id)
     log.info("schedule %s removed by %s", schedule.id, user_id)
-    return ScheduledPlaybook(schedule, "" if record is None else record.title)
+    return TitledSchedule(schedule, "" if record is None else record.title)
 
 
 # Starting the runs -------------------------------------------------------------------------------
@@ -240,7 +242,7 @@ async def _start(
     that may pass (Mattermost unreachable before the run was stored) is raised, to be retried."""
     token = _STARTING.set(_Occurrence(schedule.id, job.idempotency_key))
     try:
-        run = await start_run(
+        started = await start_run(
             services,
             playbook=playbook,
             user_id=schedule.owner_id,
@@ -260,7 +262,7 @@ async def _start(
         return error.message
     finally:
         _STARTING.reset(token)
-    log.info("schedule %s started run %s", schedule.id, run.id)
+    log.info("schedule %s started run %s", schedule.id, started.run.id)
     return None
 
 

@@ -33,7 +33,7 @@ from bot.domain.status import (
     ReminderState,
     StatusUpdate,
     StatusUpdateError,
-    format_interval,
+    format_reminder_interval,
     interval_from_seconds,
     next_reminder_at,
 )
@@ -75,7 +75,7 @@ class DeliveryIncompleteError(Exception):
 
 
 @dataclass(frozen=True, slots=True)
-class UpdateForm:
+class UpdateFormValues:
     """What the update dialog is prefilled with."""
 
     run: Run
@@ -88,7 +88,7 @@ class UpdateForm:
 # Posting --------------------------------------------------------------------------------------
 
 
-async def open_form(services: Services, run_id: str, user_id: str) -> UpdateForm:
+async def open_form(services: Services, run_id: str, user_id: str) -> UpdateFormValues:
     """The dialog's content, if ``user_id`` may post an update: the last update's text (else the
     playbook's template) and the run's current interval."""
     async with services.transaction() as session:
@@ -98,11 +98,11 @@ async def open_form(services: Services, run_id: str, user_id: str) -> UpdateForm
         latest = await updates.latest(run_id)
         state = await updates.reminder(run_id)
     template = playbook.status_updates.reminder_message_template if playbook else ""
-    value = format_interval(state.interval if state.enabled else None)
+    value = format_reminder_interval(state.interval if state.enabled else None)
     custom = ""
     if value not in {choice for _, choice in INTERVAL_CHOICES}:
         value, custom = CUSTOM, value
-    return UpdateForm(
+    return UpdateFormValues(
         run=run,
         default_message=latest.message if latest else template,
         interval_value=value,

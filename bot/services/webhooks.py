@@ -25,8 +25,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.domain.errors import DomainError
 from bot.domain.playbook import Playbook, can_edit
 from bot.domain.run import Run
+from bot.domain.status import StatusUpdate
 from bot.domain.webhooks import (
-    StatusUpdate,
+    WebhookDelivery,
     WebhookEvent,
     channel_url,
     delivery_headers,
@@ -44,7 +45,7 @@ from bot.services.playbooks import find_playbook
 from bot.services.run_access import RunAction, require
 from storage.repositories.playbooks import PlaybookRepository, new_id
 from storage.repositories.runs import RunRepository
-from storage.repositories.webhooks import WebhookDelivery, WebhookRepository
+from storage.repositories.webhooks import WebhookRepository
 
 from .context import Services
 

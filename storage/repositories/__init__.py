@@ -2,6 +2,6 @@
 
 from storage.repositories.playbooks import PlaybookRecord, PlaybookRepository
 from storage.repositories.runs import RunRepository
-from storage.repositories.settings import SettingsRepository, SlashCommand
+from storage.repositories.settings import SettingsRepository
 
-__all__ = ["PlaybookRecord", "PlaybookRepository", "RunRepository", "SettingsRepository", "SlashCommand"]
+__all__ = ["PlaybookRecord", "PlaybookRepository", "RunRepository", "SettingsRepository"]

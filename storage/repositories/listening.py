@@ -11,19 +11,12 @@ from typing import cast
 from sqlalchemy import Table, bindparam, delete, exists, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.domain.channel_settings import ChannelSettings
 from storage.models import PlaybookRow, RunRow, TimelineEventRow
 from storage.models_listening import CatchUpMarkRow, ChannelSettingsRow, IgnoredThreadRow, KeywordPromptRow
 from storage.repositories._sql import insert, utc_now
 
 POSTS_SCOPE = "posts"
-
-
-@dataclass(frozen=True, slots=True)
-class ChannelSettings:
-    """A channel's switches: keyword prompts and the welcome message for people who join."""
-
-    keyword_prompts: bool = True
-    welcome_message: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,10 +108,6 @@ class ListeningRepository:
         return (
             await self._session.execute(statement.returning(IgnoredThreadRow.root_id))
         ).first() is not None
-
-    async def is_thread_ignored(self, channel_id: str, root_id: str) -> bool:
-        """Whether someone chose to ignore the thread."""
-        return await self._session.get(IgnoredThreadRow, (channel_id, root_id)) is not None
 
     # Channel settings ----------------------------------------------------------------------------
 

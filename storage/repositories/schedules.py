@@ -2,44 +2,16 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.domain.schedules import RunSchedule
 from storage.models import HandledEventRow
-from storage.models_webhooks import RunScheduleRow
+from storage.models_schedules import RunScheduleRow
 
 MAX_ERROR_LENGTH = 500
-COMMAND = "command"
-"""The source of a schedule set with ``/playbook schedule``."""
-FILE = "file"
-"""The source of a schedule written in the playbook's file, replaced when the file is imported again."""
-
-
-@dataclass(frozen=True, slots=True)
-class RunSchedule:
-    """A playbook started as ``owner_id`` whenever ``spec`` fires (read in ``timezone``);
-    ``source`` is :data:`COMMAND` or :data:`FILE`."""
-
-    id: str
-    playbook_id: str
-    team_id: str
-    owner_id: str
-    spec: str
-    timezone: str
-    next_run_at: datetime
-    enabled: bool
-    created_at: datetime
-    last_run_id: str | None = None
-    last_error: str | None = None
-    source: str = COMMAND
-
-    @property
-    def from_file(self) -> bool:
-        """Whether the playbook's file defines this schedule (rather than ``/playbook schedule``)."""
-        return self.source == FILE
 
 
 class ScheduleRepository:

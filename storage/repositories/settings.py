@@ -1,29 +1,19 @@
-"""The service's own state: named settings, the signing secret, slash commands, handled events."""
+"""The service's own state: named settings, the signing secret, handled events."""
 
 from __future__ import annotations
 
 import secrets
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import BotSettingRow, HandledEventRow, SlashCommandRow
+from storage.models import BotSettingRow, HandledEventRow
 from storage.repositories._sql import insert, utc_now
 
 SIGNING_SECRET_KEY = "signing_secret"
 SIGNING_SECRET_BYTES = 32
-
-
-@dataclass(frozen=True, slots=True)
-class SlashCommand:
-    """The slash command registered in a team and the token Mattermost sends with it."""
-
-    team_id: str
-    command_id: str
-    token: str
 
 
 class SettingsRepository:
@@ -64,37 +54,6 @@ class SettingsRepository:
             raise RuntimeError(f"setting {key!r} vanished while being created")
         return stored
 
-    # Slash commands ------------------------------------------------------------------------------
-
-    async def set_slash_command(self, command: SlashCommand) -> None:
-        """Remember the command registered in ``command.team_id``, replacing an earlier one."""
-        statement = insert(self._session, SlashCommandRow).values(
-            team_id=command.team_id, command_id=command.command_id, token=command.token
-        )
-        statement = statement.on_conflict_do_update(
-            index_elements=["team_id"], set_={"command_id": command.command_id, "token": command.token}
-        )
-        await self._session.execute(statement)
-
-    async def get_slash_command(self, team_id: str) -> SlashCommand | None:
-        """The command registered in ``team_id``, or ``None``."""
-        result = await self._session.execute(
-            select(SlashCommandRow).where(SlashCommandRow.team_id == team_id)
-        )
-        row = result.scalar_one_or_none()
-        return None if row is None else SlashCommand(row.team_id, row.command_id, row.token)
-
-    async def list_slash_commands(self) -> list[SlashCommand]:
-        """Every registered command, by team id."""
-        result = await self._session.execute(select(SlashCommandRow).order_by(SlashCommandRow.team_id))
-        return [SlashCommand(row.team_id, row.command_id, row.token) for row in result.scalars()]
-
-    async def delete_slash_command(self, team_id: str) -> bool:
-        """Forget the command of ``team_id``; ``False`` if none was registered."""
-        statement = delete(SlashCommandRow).where(SlashCommandRow.team_id == team_id)
-        result = await self._session.execute(statement.returning(SlashCommandRow.team_id))
-        return result.first() is not None
-
     # Handled events ------------------------------------------------------------------------------
 
     async def mark_handled(self, key: str) -> bool:
@@ -113,9 +72,3 @@ class SettingsRepository:
     async def unmark_handled(self, key: str) -> None:
         """Forget that ``key`` was handled, so it may be handled again."""
         await self._session.execute(delete(HandledEventRow).where(HandledEventRow.key == key))
-
-    async def forget_handled_before(self, before: datetime) -> int:
-        """Delete handled-event keys recorded before ``before``; returns how many went."""
-        statement = delete(HandledEventRow).where(HandledEventRow.created_at < before)
-        result = await self._session.execute(statement.returning(HandledEventRow.key))
-        return len(result.all())

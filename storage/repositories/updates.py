@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.run import RunStatus
@@ -105,16 +105,21 @@ class UpdateRepository:
         statement = (
             select(RunReminderRow.run_id, RunReminderRow.next_due_at)
             .join(RunRow, RunRow.id == RunReminderRow.run_id)
-            .where(
-                RunRow.owner_id == owner_id,
-                RunRow.status == RunStatus.IN_PROGRESS.value,
-                RunReminderRow.enabled.is_(True),
-                RunReminderRow.next_due_at <= now,
-            )
+            .where(RunRow.owner_id == owner_id, *_overdue(now))
             .order_by(RunReminderRow.next_due_at)
         )
         rows = (await self._session.execute(statement)).all()
         return [(run_id, due) for run_id, due in rows if due is not None]
+
+    async def count_overdue(self, now: datetime) -> int:
+        """How many in-progress runs, whoever owns them, have a status update overdue at ``now``."""
+        statement = (
+            select(func.count())
+            .select_from(RunReminderRow)
+            .join(RunRow, RunRow.id == RunReminderRow.run_id)
+            .where(*_overdue(now))
+        )
+        return int((await self._session.execute(statement)).scalar_one())
 
     # Digests ------------------------------------------------------------------------------------
 
@@ -133,6 +138,17 @@ class UpdateRepository:
                 index_elements=["user_id"], set_={"daily": daily, "updated_at": at}
             )
         )
+
+
+def _overdue(now: datetime) -> tuple[ColumnElement[bool], ...]:
+    """The overdue rule in SQL (reminders on, the run in progress, the due time passed), shared
+    by ``/playbook todo`` and the metrics gauge so the two never disagree about which runs are
+    overdue."""
+    return (
+        RunRow.status == RunStatus.IN_PROGRESS.value,
+        RunReminderRow.enabled.is_(True),
+        RunReminderRow.next_due_at <= now,
+    )
 
 
 def _update(row: StatusUpdateRow) -> StatusUpdate:

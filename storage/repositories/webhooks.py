@@ -3,41 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.domain.webhooks import WebhookDelivery
 from storage.models_webhooks import WebhookDeliveryRow
 
 MAX_ERROR_LENGTH = 500
-
-
-@dataclass(frozen=True, slots=True)
-class WebhookDelivery:
-    """One event for one URL, and how sending it went so far."""
-
-    id: str
-    run_id: str
-    playbook_id: str
-    event: str
-    url: str
-    payload: Mapping[str, Any]
-    complete: bool
-    attempts: int
-    created_at: datetime
-    last_status: int | None = None
-    last_error: str | None = None
-    last_attempt_at: datetime | None = None
-    delivered_at: datetime | None = None
-    failed_at: datetime | None = None
-
-    @property
-    def settled(self) -> bool:
-        """Delivered, or given up on: nothing more will be sent."""
-        return self.delivered_at is not None or self.failed_at is not None
 
 
 class WebhookRepository:

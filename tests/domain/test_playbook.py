@@ -21,7 +21,6 @@ from bot.domain.playbook import (
     ChecklistItemTemplate,
     ChecklistTemplate,
     DefaultOwnerSettings,
-    InvalidPlaybook,
     InvalidPlaybookError,
     InviteSettings,
     KeywordSettings,
@@ -288,7 +287,6 @@ def test_checked_refuses_an_invalid_playbook_naming_every_problem() -> None:
     )
     assert isinstance(raised.value, DomainError)
     assert "- title: must be a non-empty string" in raised.value.message
-    assert InvalidPlaybook is InvalidPlaybookError
 
 
 def test_edited_applies_valid_changes_and_refuses_invalid_ones() -> None:

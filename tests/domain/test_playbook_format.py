@@ -30,7 +30,7 @@ from bot.domain.playbook import (
     WelcomeMessageSettings,
     validate_playbook,
 )
-from bot.domain.schedules import PlaybookSchedule
+from bot.domain.schedules import FileSchedule
 from bot.playbook_format import (
     MAX_DOCUMENT_BYTES,
     DocumentFormat,
@@ -416,8 +416,8 @@ schedules:
 def test_schedules_are_read_from_a_yaml_document() -> None:
     imported = import_doc(parse_document(SCHEDULED_YAML, "review.yaml"))
     assert imported.schedules == (
-        PlaybookSchedule(every="1w"),
-        PlaybookSchedule(cron="0 9 * * MON", timezone="Europe/Paris"),
+        FileSchedule(every="1w"),
+        FileSchedule(cron="0 9 * * MON", timezone="Europe/Paris"),
     )
 
 
@@ -441,7 +441,7 @@ def test_schedules_are_exported_only_when_there_are_some() -> None:
     empty = import_doc({"version": 1, "title": "T", "schedules": []})
     assert empty.schedules == ()
     assert "schedules" not in export_playbook(empty)
-    scheduled = Playbook("", "t", "T", schedules=(PlaybookSchedule(every="2w"),))
+    scheduled = Playbook("", "t", "T", schedules=(FileSchedule(every="2w"),))
     assert export_playbook(scheduled)["schedules"] == [{"every": "2w"}]
 
 
@@ -492,7 +492,7 @@ def test_unknown_keys_of_a_schedule_warn_by_path() -> None:
 
 def test_a_playbook_checks_its_schedules() -> None:
     with pytest.raises(DomainError, match=r"schedules\[0\]\.cron: “someday” is not a day of the week"):
-        Playbook.checked("", "t", "T", schedules=(PlaybookSchedule(cron="0 9 * * someday"),))
+        Playbook.checked("", "t", "T", schedules=(FileSchedule(cron="0 9 * * someday"),))
 
 
 # Documents as text ----------------------------------------------------------------------------
@@ -663,10 +663,10 @@ exportable_playbooks = st.builds(
     schedules=st.lists(
         st.sampled_from(
             [
-                PlaybookSchedule(every="1w"),
-                PlaybookSchedule(every="1d12h", timezone="Asia/Tokyo"),
-                PlaybookSchedule(cron="0 9 * * MON", timezone="Europe/Paris"),
-                PlaybookSchedule(cron="30 17 1 * *"),
+                FileSchedule(every="1w"),
+                FileSchedule(every="1d12h", timezone="Asia/Tokyo"),
+                FileSchedule(cron="0 9 * * MON", timezone="Europe/Paris"),
+                FileSchedule(cron="30 17 1 * *"),
             ]
         ),
         unique=True,

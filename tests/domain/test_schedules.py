@@ -10,7 +10,7 @@ import pytest
 from bot.domain.schedules import (
     Recurrence,
     ScheduleError,
-    parse_interval,
+    parse_every,
     parse_recurrence,
     parse_spec,
     time_zone,
@@ -33,7 +33,7 @@ NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)  # a Monday
     ],
 )
 def test_intervals_are_read(text: str, days: int, seconds: int, spec: str) -> None:
-    recurrence = parse_interval(text)
+    recurrence = parse_every(text)
     assert (recurrence.days, recurrence.seconds, recurrence.spec) == (days, seconds, spec)
 
 
@@ -49,7 +49,7 @@ def test_intervals_are_read(text: str, days: int, seconds: int, spec: str) -> No
 )
 def test_bad_intervals_get_a_friendly_error(text: str, message: str) -> None:
     with pytest.raises(ScheduleError, match=message):
-        parse_interval(text)
+        parse_every(text)
 
 
 @pytest.mark.parametrize(
@@ -127,15 +127,15 @@ def test_cron_keeps_local_time_across_the_autumn_dst_change_in_new_york() -> Non
 
 def test_weekly_intervals_keep_local_time_across_dst_but_hours_are_exact() -> None:
     start = datetime(2026, 3, 23, 8, 0, tzinfo=UTC)  # Monday 09:00 in Berlin, winter time
-    weekly = _occurrences(parse_interval("1w"), start, BERLIN, 2)
+    weekly = _occurrences(parse_every("1w"), start, BERLIN, 2)
     assert [t.astimezone(BERLIN).strftime("%a %H:%M") for t in weekly] == ["Mon 09:00", "Mon 09:00"]
     assert weekly[0] == datetime(2026, 3, 30, 7, 0, tzinfo=UTC)
-    hourly = _occurrences(parse_interval("12h"), start, BERLIN, 14)
+    hourly = _occurrences(parse_every("12h"), start, BERLIN, 14)
     assert hourly[-1] - start == timedelta(hours=12 * 14)
 
 
 def test_the_first_occurrence_skips_those_missed_long_ago() -> None:
-    recurrence = parse_interval("1d")
+    recurrence = parse_every("1d")
     due = datetime(2026, 11, 1, 9, 0, tzinfo=UTC)
     now = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
     assert recurrence.first_at_or_after(now, due, ZoneInfo("UTC")) == datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
@@ -143,7 +143,7 @@ def test_the_first_occurrence_skips_those_missed_long_ago() -> None:
 
 def test_next_after_needs_an_aware_time() -> None:
     with pytest.raises(ValueError, match="timezone-aware"):
-        parse_interval("1d").next_after(datetime(2026, 1, 1), BERLIN)
+        parse_every("1d").next_after(datetime(2026, 1, 1), BERLIN)
 
 
 def test_time_zones_are_checked() -> None:

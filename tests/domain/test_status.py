@@ -11,16 +11,14 @@ from hypothesis import strategies as st
 from bot.domain.status import (
     InvalidIntervalError,
     OverdueRun,
-    ReminderState,
     StatusUpdateError,
     TodoTask,
-    format_interval,
-    is_overdue,
+    format_reminder_interval,
     next_morning,
     next_reminder_at,
     order_overdue,
     order_tasks,
-    parse_interval,
+    parse_reminder_interval,
 )
 
 NOW = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
@@ -42,47 +40,41 @@ NOW = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
     ],
 )
 def test_intervals_are_read_as_people_write_them(text: str, expected: timedelta) -> None:
-    assert parse_interval(text) == expected
+    assert parse_reminder_interval(text) == expected
 
 
 @pytest.mark.parametrize("text", ["none", "None", "", "off"])
 def test_none_means_no_reminder(text: str) -> None:
-    assert parse_interval(text) is None
+    assert parse_reminder_interval(text) is None
 
 
 @pytest.mark.parametrize("text", ["soon", "1x", "h", "15", "-1h", "1h-5m", "m30"])
 def test_unreadable_intervals_are_refused_with_an_example(text: str) -> None:
     with pytest.raises(InvalidIntervalError, match="like 15m, 1h, 2h30m"):
-        parse_interval(text)
+        parse_reminder_interval(text)
 
 
 @pytest.mark.parametrize("text", ["0m", "100w"])
 def test_intervals_outside_a_minute_to_a_year_are_refused(text: str) -> None:
     with pytest.raises(StatusUpdateError, match="between 1 minute"):
-        parse_interval(text)
+        parse_reminder_interval(text)
 
 
 @given(st.integers(min_value=1, max_value=365 * 24 * 60))
 def test_a_formatted_interval_reads_back_the_same(minutes: int) -> None:
     interval = timedelta(minutes=minutes)
-    assert parse_interval(format_interval(interval)) == interval
+    assert parse_reminder_interval(format_reminder_interval(interval)) == interval
 
 
-def test_format_interval_is_short() -> None:
-    assert format_interval(timedelta(hours=2, minutes=30)) == "2h30m"
-    assert format_interval(timedelta(days=8)) == "1w1d"
-    assert format_interval(None) == "none"
+def test_a_formatted_reminder_interval_is_short() -> None:
+    assert format_reminder_interval(timedelta(hours=2, minutes=30)) == "2h30m"
+    assert format_reminder_interval(timedelta(days=8)) == "1w1d"
+    assert format_reminder_interval(None) == "none"
 
 
-def test_next_reminder_and_overdue() -> None:
+def test_the_next_reminder_is_one_interval_after_the_update() -> None:
     assert next_reminder_at(NOW, timedelta(hours=1)) == NOW + timedelta(hours=1)
     assert next_reminder_at(NOW, None) is None
-    due = ReminderState(enabled=True, interval=timedelta(hours=1), next_due_at=NOW)
-    assert is_overdue(due, run_finished=False, now=NOW)
-    assert not is_overdue(due, run_finished=False, now=NOW - timedelta(seconds=1))
-    assert not is_overdue(due, run_finished=True, now=NOW)
-    assert not is_overdue(ReminderState(enabled=False, next_due_at=NOW), run_finished=False, now=NOW)
-    assert not is_overdue(ReminderState(enabled=True), run_finished=False, now=NOW)
 
 
 # The morning digest ------------------------------------------------------------------------------

@@ -5,7 +5,6 @@ websocket or a restart."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from typing import Any
 
@@ -16,7 +15,10 @@ from bot.domain.playbook import KeywordSettings, Playbook
 from bot.playbook_format import import_playbook, parse_document
 from bot.render.keywords import keyword_prompt
 from bot.services import keywords as keyword_service
+from bot.services import playbook_import
+from bot.services.context import Services
 from storage.repositories.playbooks import PlaybookRepository
+from tests.waiting import eventually
 
 from .conftest import Harness
 from .test_run_start import FIRST_CHANNEL, STARTER, bot_id, bot_posts
@@ -169,19 +171,12 @@ async def test_ignoring_a_thread_keeps_it_quiet_across_a_restart(
         await one_prompt_for(harness, fresh)
         await again.callbacks.background.drain(grace=10)
         await again.websocket.wait_idle()
+        assert again.listener is not None
+        await again.listener.wait_idle()
     finally:
         await again.stop()
     prompts = await prompts_in(harness, harness.town_square_id)
     assert [p["root_id"] for p in prompts] == [root["id"], fresh["id"]]
-
-
-async def eventually(check: Callable[[], Awaitable[bool]], what: str, seconds: float = 10.0) -> None:
-    """Wait for ``check`` to hold, asking every 50 ms: when nobody can listen, people look again."""
-    for _ in range(int(seconds / 0.05)):
-        if await check():
-            return
-        await asyncio.sleep(0.05)
-    raise AssertionError(f"{what} did not happen within {seconds:g} s")
 
 
 async def wait_for_reconnect(harness: Harness, reconnects_before: int) -> None:
@@ -218,28 +213,23 @@ async def test_a_keyword_said_while_the_bot_was_away_is_answered_once(
     await one_prompt_for(harness, missed)
 
 
-@pytest.mark.sim_only(
-    "Mattermost resets the bot's websocket (sim.hub.drop_all); catching up after the bot was away is "
-    "shown on both servers by test_a_keyword_said_while_the_bot_was_away_is_answered_once"
-)
 async def test_a_dropped_connection_loses_nothing(harness: Harness, incident: Playbook) -> None:
     websocket = harness.bot.websocket
     assert websocket is not None
     before = websocket.reconnects
-    await harness.sim.hub.drop_all("abort")
+    await harness.faults.drop_websockets("abort")
     missed = await harness.alice.post(harness.town_square_id, "sev-1 during the drop")
     await wait_for_reconnect(harness, before)
     await one_prompt_for(harness, missed)
     await one_prompt_for(harness, await harness.alice.post(harness.town_square_id, "database down after"))
 
 
-@pytest.mark.sim_only("restarts Mattermost mid-test (sim.restart), forgetting every websocket connection")
 async def test_a_server_restart_is_caught_up_through_rest(harness: Harness, incident: Playbook) -> None:
     websocket = harness.bot.websocket
     assert websocket is not None
     await say(harness, "just chatting")  # the bot has handled a post: it knows where it stopped
     before, gaps = websocket.reconnects, websocket.gaps
-    await harness.sim.restart()
+    await harness.mattermost.restart()
     missed = await harness.alice.post(harness.town_square_id, "database down during the restart")
     await wait_for_reconnect(harness, before)
     await one_prompt_for(harness, missed)
@@ -320,3 +310,36 @@ async def test_channel_settings_silence_prompts_and_welcomes(harness: Harness, i
         await harness.settle()
         direct = await bob_client.direct_channel_with(bot_id(harness))
         assert await bot_posts(harness, bob_client, direct["id"]) == []
+
+
+async def test_a_slow_playbook_import_does_not_hold_up_keyword_prompts(
+    harness: Harness, incident: Playbook, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    reading, release = asyncio.Event(), asyncio.Event()
+    read = playbook_import.read_uploaded_document
+
+    async def slow_read(services: Services, file_id: str) -> tuple[str, str]:
+        reading.set()
+        await release.wait()  # a large file on a slow link
+        return await read(services, file_id)
+
+    monkeypatch.setattr(playbook_import, "read_uploaded_document", slow_read)
+    alice = harness.alice
+    direct = await alice.direct_channel_with(bot_id(harness))
+    playbook = b"version: 1\ntitle: Release\nchecklists:\n  - title: Ship\n    items:\n      - title: Tag\n"
+    file_id = await alice.upload(direct["id"], "release.yaml", playbook)
+    sent = await alice.post(direct["id"], "here you go", file_ids=[file_id])
+    async with asyncio.timeout(10):
+        await reading.wait()
+
+    message = await alice.post(harness.town_square_id, "database down")
+
+    async def prompted() -> bool:
+        return bool(await prompts_in(harness, harness.town_square_id, message["id"]))
+
+    await eventually(prompted, "a keyword prompt while the import is still reading its file")
+    release.set()
+    await harness.settle()
+    [reply] = [p for p in await bot_posts(harness, alice, direct["id"]) if p["root_id"] == sent["id"]]
+    assert "Imported the playbook **Release** in Acme" in reply["message"]
+    assert len(await prompts_in(harness, harness.town_square_id, message["id"])) == 1

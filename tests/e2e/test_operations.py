@@ -53,9 +53,8 @@ async def test_a_running_bot_is_healthy_ready_and_times_its_callbacks(harness: H
     assert "playbooks_active_runs 0.0" in body.splitlines()
 
 
-@pytest.mark.sim_only("Mattermost refuses one request with 401 (sim.faults)")
 async def test_a_bot_whose_token_mattermost_refuses_is_not_ready(harness: Harness) -> None:
-    harness.sim.faults.fail(401, count=1, method="GET", path_pattern=r"^/api/v4/users/")
+    harness.faults.fail(401, count=1, method="GET", path_pattern=r"^/api/v4/users/")
     status, body = await request(harness, "GET", "/readyz")
     assert status == 503
     assert '"mattermost": "failed (Unauthorized)"' in body

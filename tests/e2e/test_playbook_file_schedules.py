@@ -14,12 +14,13 @@ from pathlib import Path
 import pytest
 
 from bot.clock import FakeClock
+from bot.domain.schedules import RunSchedule
 from bot.playbook_format import PlaybookImportError
 from bot.services.context import Services
 from bot.services.playbooks import ImportOutcome, import_document
 from bot.services.schedules import job_key
 from storage.repositories.jobs import JobRepository
-from storage.repositories.schedules import RunSchedule, ScheduleRepository
+from storage.repositories.schedules import ScheduleRepository
 from tests.servers import Backstage
 
 from .conftest import Harness, running_harness

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 from pathlib import Path
 from typing import Any
@@ -14,6 +13,7 @@ from mattermost_sim.client import Person
 from storage.repositories.playbooks import PlaybookRepository
 from tests.paths import PLAYBOOK_TEMPLATES
 from tests.servers import Backstage
+from tests.waiting import eventually
 
 from .conftest import Harness, running_harness
 
@@ -127,10 +127,9 @@ async def test_a_replayed_post_imports_once(harness: Harness) -> None:
     # replays what it missed.
     await websocket.stop()
     await websocket.start()
-    async with asyncio.timeout(10):
-        while websocket.reconnects == reconnects:  # noqa: ASYNC110 - the supervisor counts, it has no event
-            await asyncio.sleep(0.05)
-        await websocket.connected.wait()
+    await eventually(
+        lambda: websocket.reconnects > reconnects and websocket.connected.is_set(), "the bot's reconnection"
+    )
     await harness.settle()
 
     assert len(await bot_replies(harness.alice, dm, post["id"], bot_id)) == 1

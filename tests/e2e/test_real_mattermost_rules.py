@@ -134,6 +134,17 @@ async def forget_post_keys(mattermost: Backstage, real_server: RealMattermost | 
     state.clock = lambda: earlier() + ttl
 
 
+async def let_time_pass(mattermost: Backstage, seconds: float) -> None:
+    """Let ``seconds`` pass on Mattermost's clock: the simulator's is moved on at once; a real
+    server's can only be waited for."""
+    if mattermost.sim is None:
+        await asyncio.sleep(seconds)
+        return
+    state = mattermost.sim.state
+    earlier = state.clock
+    state.clock = lambda: earlier() + int(seconds * 1000)
+
+
 @asynccontextmanager
 async def edit_time_limit(mattermost: Backstage, seconds: int) -> AsyncIterator[None]:
     """``ServiceSettings.PostEditTimeLimit`` set by the system administrator, put back after."""
@@ -357,7 +368,7 @@ async def test_past_the_edit_time_limit_a_checklist_is_posted_afresh_and_the_old
     async with edit_time_limit(harness.mattermost, 1):
         run = await start_run(harness, "Cache cold")
         first = {p["id"] for p in await bot_posts(harness, run.channel_id)}
-        await asyncio.sleep(1.5)  # every post of the run is now too old to edit its message
+        await let_time_pass(harness.mattermost, 1.5)  # every post of the run is now too old to edit
         await harness.command(harness.alice, "/playbook check 1 1", channel_id=run.channel_id)
         await harness.settle()
 

@@ -207,17 +207,15 @@ async def test_someone_joining_later_is_welcomed_once(harness: Harness) -> None:
     assert timeline["text"].count("@bob joined the channel") == 1
 
 
-@pytest.mark.sim_only("injects a failing POST /posts")
 async def test_a_failed_post_is_retried_without_duplicates(harness: Harness, incident: Playbook) -> None:
-    harness.sim.faults.fail(503, count=1, method="POST", path_pattern=r"/api/v4/posts$")
+    harness.faults.fail(503, count=1, method="POST", path_pattern=r"/api/v4/posts$")
     await start_with_command(harness, '/playbook run "Incident Response" DB down')
     channel = await harness.alice.channel_by_name(harness.team_id, FIRST_CHANNEL)
     await assert_run_posts(harness, channel["id"])
 
 
-@pytest.mark.sim_only("injects failing POST /posts")
 async def test_posts_refused_at_start_are_completed_by_info(harness: Harness, incident: Playbook) -> None:
-    harness.sim.faults.fail(503, count=3, method="POST", path_pattern=r"/api/v4/posts$")
+    harness.faults.fail(503, count=3, method="POST", path_pattern=r"/api/v4/posts$")
     await start_with_command(harness, '/playbook run "Incident Response" DB down')
     await harness.alice.next_ephemeral()  # "Starting a run…"
     reply = await harness.alice.next_ephemeral()

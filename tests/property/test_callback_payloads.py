@@ -5,6 +5,7 @@ escapes as a server error, and nothing stored changes."""
 from __future__ import annotations
 
 import json
+import secrets
 from typing import Any
 
 import aiohttp
@@ -12,7 +13,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
-from bot.render.buttons import dialog_state
+from bot.callback_data import ACTION_KEY, DIALOG_KEY
+from bot.render.buttons import NONCE_KEY
 from handlers.http import ACTION_PATH, DIALOG_PATH, SOMETHING_WENT_WRONG
 from handlers.registry import build_routers
 from mattermost_sim.client import MattermostError
@@ -41,7 +43,9 @@ context_values = st.one_of(
     st.text(max_size=30), st.integers(-(2**53) + 1, 2**53 - 1), st.sampled_from(["", "0", "-1", "1"])
 )
 payloads = st.dictionaries(
-    st.sampled_from(["r", "c", "i", "v", "t", "p", "f", "u", "confirm", "n", "x"]), context_values, max_size=6
+    st.sampled_from(["r", "c", "i", "v", "t", "p", "f", "u", "s", "k", "confirm", "n", "x"]),
+    context_values,
+    max_size=6,
 )
 json_scalars = st.none() | st.booleans() | st.integers() | st.text(max_size=20)
 json_values = st.recursive(
@@ -102,14 +106,14 @@ async def test_any_click_body_is_refused_clearly(harness: Harness, body: Any) ->
 
 
 @FAST
-@given(st.sampled_from(sorted(ROUTERS.actions.handlers)), payloads, st.booleans())
+@given(st.sampled_from(sorted(ROUTERS.actions.names)), payloads, st.booleans())
 async def test_a_genuine_button_with_garbage_in_it_is_answered_clearly(
     harness: Harness, action: str, payload: dict[str, str | int], as_alice: bool
 ) -> None:
     assert harness.bot.services is not None
     before = await snapshot(harness, CORE)
     user_id = (await harness.alice.me())["id"] if as_alice else "unknownuser0000000000000000"
-    context = harness.bot.services.signer.sign({**payload, "a": action})
+    context = harness.bot.services.signer.sign({**payload, ACTION_KEY: action})
     click = {
         "user_id": user_id,
         "channel_id": harness.town_square_id,
@@ -127,7 +131,7 @@ async def test_a_genuine_button_with_garbage_in_it_is_answered_clearly(
 
 @FAST
 @given(
-    st.sampled_from(sorted(ROUTERS.dialogs.handlers)),
+    st.sampled_from(sorted(ROUTERS.dialogs.names)),
     payloads,
     st.dictionaries(st.text(max_size=12), json_values, max_size=5),
     st.booleans(),
@@ -137,7 +141,10 @@ async def test_a_genuine_dialog_with_garbage_in_it_is_answered_clearly(
 ) -> None:
     assert harness.bot.services is not None
     before = await snapshot(harness, CORE)
-    state = dialog_state(dialog, payload, harness.bot.services.signer)
+    signed = harness.bot.services.signer.sign(
+        {**payload, DIALOG_KEY: dialog, NONCE_KEY: secrets.token_hex(8)}
+    )
+    state = json.dumps(signed, separators=(",", ":"), sort_keys=True)
     if forged:
         state = state.replace('"sig":"', '"sig":"0')
     body = {

@@ -14,10 +14,9 @@ from typing import Any
 
 import pytest
 
-from bot.render.channel_settings import CHANNEL_SETTING_ACTION, channel_settings_post
+from bot.domain.channel_settings import ChannelSettings
+from bot.render.channel_settings import channel_settings_post
 from bot.render.keywords import (
-    IGNORE_THREAD_ACTION,
-    RUN_FROM_PROMPT_ACTION,
     PromptedPlaybook,
     ignored_prompt,
     keyword_prompt,
@@ -25,7 +24,6 @@ from bot.render.keywords import (
     trigger_summary,
 )
 from bot.security import ContextSigner
-from storage.repositories.listening import ChannelSettings
 
 GOLDEN = Path(__file__).parent / "golden"
 UPDATE = os.environ.get("UPDATE_GOLDEN") == "1"
@@ -65,8 +63,8 @@ def test_the_prompt_buttons_carry_the_thread_and_playbook() -> None:
     ]
     assert all(re.fullmatch(r"[A-Za-z0-9]+", a["id"]) for a in actions)
     contexts = [SIGNER.verify(a["integration"]["context"]) for a in actions]
-    assert contexts[0] == {"a": RUN_FROM_PROMPT_ACTION, "c": CHANNEL, "r": ROOT, "p": INCIDENT.id}
-    assert contexts[2] == {"a": IGNORE_THREAD_ACTION, "c": CHANNEL, "r": ROOT}
+    assert contexts[0] == {"a": "kw_run", "c": CHANNEL, "r": ROOT, "p": INCIDENT.id}
+    assert contexts[2] == {"a": "kw_ignore", "c": CHANNEL, "r": ROOT}
 
 
 def test_one_playbook_is_asked_about_directly() -> None:
@@ -114,6 +112,6 @@ def test_channel_settings() -> None:
     assert_golden("channel_settings.json", post)
     contexts = [SIGNER.verify(a["integration"]["context"]) for a in actions_of(post)]
     assert contexts == [
-        {"a": CHANNEL_SETTING_ACTION, "c": CHANNEL, "k": "prompts", "v": 1},
-        {"a": CHANNEL_SETTING_ACTION, "c": CHANNEL, "k": "welcome", "v": 0},
+        {"a": "ch_set", "c": CHANNEL, "k": "prompts", "v": 1},
+        {"a": "ch_set", "c": CHANNEL, "k": "welcome", "v": 0},
     ]

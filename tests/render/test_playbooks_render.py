@@ -200,8 +200,9 @@ def test_team_prompt_has_one_signed_button_per_team() -> None:
     post = team_prompt(
         filename="incident.json",
         teams=[TeamChoice("a" * 26, "Acme"), TeamChoice("b" * 26, "Beta")],
-        action="playbook-import-team",
-        payload={"f": "file1", "p": "post1", "u": "user1"},
+        file_id="file1",
+        post_id="post1",
+        sender_id="user1",
         signer=signer,
         url="http://bot.example/mattermost/action",
     )

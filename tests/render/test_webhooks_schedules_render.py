@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
+from bot.domain.schedules import RunSchedule
+from bot.domain.webhooks import WebhookDelivery
 from bot.render.schedules import local_time, schedule_line, schedule_set, schedules_list
 from bot.render.webhooks import deliveries_text
-from storage.repositories.schedules import RunSchedule
-from storage.repositories.webhooks import WebhookDelivery
 
 AT = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 

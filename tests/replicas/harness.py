@@ -16,9 +16,8 @@ import os
 import signal
 import socket
 import sys
-import time
 from collections import Counter
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -28,13 +27,13 @@ from aiohttp import web
 
 from bot.clock import write_clock_file
 from mattermost_sim import Simulator
+from tests.waiting import eventually
 
 ROOT = Path(__file__).resolve().parents[2]
 READY_LINE = "Playbooks Bot is running as"
 START_TIMEOUT_S = 30.0
 STOP_TIMEOUT_S = 10.0
 PROXY_TIMEOUT_S = 30.0
-POLL_S = 0.05
 HOP_BY_HOP = frozenset({"host", "content-length", "transfer-encoding", "connection", "keep-alive"})
 
 
@@ -44,17 +43,6 @@ def unused_port() -> int:
         probe.bind(("127.0.0.1", 0))
         port: int = probe.getsockname()[1]
         return port
-
-
-async def eventually(
-    check: Callable[[], Awaitable[bool]], *, within: float = 10.0, what: str = "the condition"
-) -> None:
-    """Wait until ``check()`` is true, polling; fail with ``what`` after ``within`` seconds."""
-    deadline = time.monotonic() + within
-    while not await check():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {within:.0f} s waiting for {what}")
-        await asyncio.sleep(POLL_S)
 
 
 @dataclass

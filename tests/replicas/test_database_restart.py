@@ -13,9 +13,9 @@ from contextlib import ExitStack
 import pytest
 
 from mattermost_real.postgres import PrivatePostgres, PrivatePostgresUnavailable, private_postgres
+from tests.waiting import eventually
 
 from .conftest import World
-from .harness import eventually
 from .test_faults import RUN_POSTS, START, run_channel, wait_for_posts
 
 

@@ -8,7 +8,6 @@ and each webhook still appears exactly once.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import re
 from collections import Counter
@@ -19,9 +18,10 @@ from typing import Any
 
 from bot.domain.playbook import KeywordSettings, RetrospectiveSettings, WebhookSettings
 from mattermost_sim.client import MattermostError
+from tests.waiting import eventually
 
 from .conftest import World
-from .harness import WebhookReceiver, eventually
+from .harness import WebhookReceiver
 
 COMMAND_PATH = "/mattermost/command"
 ACTION_PATH = "/mattermost/action"
@@ -92,7 +92,7 @@ async def test_two_replicas_share_the_work_and_do_each_thing_once(world: World) 
             return len(receiver.by_delivery()) >= RUNS
 
         await eventually(delivered, within=10, what="a creation webhook per run")
-        await asyncio.sleep(0.5)  # a second delivery by the other replica would have arrived
+        await world.settled()  # a second delivery by the other replica would have arrived
         assert sorted(receiver.by_delivery().values()) == [1] * RUNS, receiver.by_delivery()
         run_ids = {json.loads(body)["run"]["id"] for _, body in receiver.requests}
         assert len(run_ids) == RUNS
@@ -128,7 +128,7 @@ async def test_two_replicas_share_the_work_and_do_each_thing_once(world: World) 
             within=10,
             what=f"the status reminder in {channel['name']}",
         )
-    await asyncio.sleep(0.5)
+    await world.settled()  # a duplicate from the other replica would show up by now
     for channel in channels:
         assert await status_reminders_are(world, channel["id"], 1)
 
@@ -156,7 +156,7 @@ async def test_two_replicas_share_the_work_and_do_each_thing_once(world: World) 
                 within=10,
                 what=f"retrospective reminder #{round_number} in {channel['name']}",
             )
-    await asyncio.sleep(0.5)  # a duplicate from the other replica would show up by now
+    await world.settled()  # a duplicate from the other replica would show up by now
     for channel in finished:
         assert await reminders(world, channel["id"]) == 2
 
@@ -180,15 +180,14 @@ async def assert_one_prompt_per_message(world: World, label: str) -> None:
         return all(replies[root] >= 1 for root in roots)
 
     await eventually(prompted, within=10, what=f"keyword prompts ({label})")
-    # Both replicas have handled the messages by now; give a duplicate time to show up.
-    replies = await thread_replies(world, roots, settle=0.5)
+    # Once both replicas are done with the messages, a duplicate would show.
+    await world.keyword_messages_handled()
+    replies = await thread_replies(world, roots)
     assert all(replies[root] == 1 for root in roots), replies
 
 
-async def thread_replies(world: World, roots: list[str], settle: float = 0.0) -> Counter[str]:
+async def thread_replies(world: World, roots: list[str]) -> Counter[str]:
     """How many bot replies each root post has."""
-    if settle:
-        await asyncio.sleep(settle)
     posts = await world.bot_posts(world.town_square_id)
     return Counter(p["root_id"] for p in posts if p["root_id"] in roots)
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 from collections.abc import AsyncIterator
 from typing import Any
@@ -331,8 +330,8 @@ async def test_triggers_expire_and_unknown_triggers_are_refused(
     integration.on("/slash", reply_raw("", "text/plain"))
     await execute(sim, "/incident")
     trigger_id = integration.last("/slash").fields()["trigger_id"][0]
-    sim.integrations.trigger_timeout = 0.05
-    await asyncio.sleep(0.1)
+    now = sim.state.clock
+    sim.state.clock = lambda: now() + int(sim.integrations.trigger_timeout * 1000) + 1
 
     late = {"trigger_id": trigger_id, "url": integration.url("/submit"), "dialog": VALID_DIALOG}
     expired_status, _, expired = await rest(sim, "POST", "/api/v4/actions/dialogs/open", BOT, late)

@@ -6,7 +6,6 @@ as the webapp does, and a small integration server on 127.0.0.1 answers.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -358,8 +357,8 @@ async def test_response_url_works_five_times(sim: Simulator, integration: FakeIn
 
 async def test_response_url_expires(sim: Simulator, integration: FakeIntegration) -> None:
     url = await _response_url(sim, integration)
-    sim.integrations.response_url_lifetime = 0.05
-    await asyncio.sleep(0.1)
+    now = sim.state.clock
+    sim.state.clock = lambda: now() + int(sim.integrations.response_url_lifetime * 1000) + 1
 
     status, _, body = await _post_to_hook(url, {"text": "too late"})
 

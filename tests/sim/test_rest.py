@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 from collections.abc import AsyncIterator
 from typing import Any
@@ -238,13 +237,14 @@ async def test_ephemeral_posts_need_a_system_admin(sim: Simulator, http: aiohttp
     assert [e.broadcast.user_id for e in events if e.event == "ephemeral_message"] == [alice]
 
 
-async def test_post_list_order_paging_and_since(http: aiohttp.ClientSession) -> None:
+async def test_post_list_order_paging_and_since(sim: Simulator, http: aiohttp.ClientSession) -> None:
     channel = await new_channel(http, "timeline")
     ids = []
+    now = sim.state.clock
     for n in range(3):
+        sim.state.clock = lambda n=n: now() + n  # distinct millisecond timestamps, in order
         _, post = await call(http, "POST", "/posts", json={"channel_id": channel, "message": f"m{n}"})
         ids.append(post["id"])
-        await asyncio.sleep(0.005)  # distinct millisecond timestamps
     _, listed = await call(http, "GET", f"/channels/{channel}/posts")
     joined = listed["order"][-1]  # the creator's "joined the channel" system message comes first
     assert listed["posts"][joined]["type"] == "system_join_channel"

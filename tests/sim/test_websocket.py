@@ -88,8 +88,20 @@ async def read_until_reply(ws: aiohttp.ClientWebSocketResponse) -> list[dict[str
     return received
 
 
-async def assert_silent(ws: aiohttp.ClientWebSocketResponse, seconds: float = 0.2) -> None:
-    """Nothing arrives within ``seconds``."""
+async def assert_nothing_sent_before_reply(ws: aiohttp.ClientWebSocketResponse, seq: int = 99) -> None:
+    """Nothing was on its way to ``ws``: a request sent now is answered by the very next frame.
+
+    The server queues a connection's frames in the order they arise (an event when it is
+    published, a reply when its request is read), so a frame already due would come first.
+    """
+    await ws.send_json({"seq": seq, "action": "ping"})
+    reply = await frame(ws)
+    assert reply.get("seq_reply") == seq, f"unexpected frame {reply}"
+
+
+async def assert_silent_for(ws: aiohttp.ClientWebSocketResponse, seconds: float) -> None:
+    """Nothing arrives within ``seconds``: only for a socket the server neither reads nor writes
+    (half-open), where no request can be answered and time is the only witness."""
     try:
         message = await ws.receive(timeout=seconds)
     except TimeoutError:
@@ -149,7 +161,7 @@ async def test_other_credentials_on_the_upgrade(
 
 async def test_authentication_challenge(sim: Simulator, http: aiohttp.ClientSession) -> None:
     async with await connect(http, sim) as ws:
-        await assert_silent(ws, 0.1)
+        await assert_nothing_sent_before_reply(ws)  # no hello before authenticating
         await ws.send_json({"seq": 1, "action": "authentication_challenge", "data": {"token": "alice-token"}})
         first, second = await frame(ws), await frame(ws)
     assert first["event"] == "hello"
@@ -258,7 +270,7 @@ async def test_typing_omits_the_typist(sim: Simulator, http: aiohttp.ClientSessi
         await typist.send_json({"seq": 1, "action": "user_typing", "data": {"channel_id": channel.id}})
         assert await frame(typist) == {"status": "OK", "seq_reply": 1}
         event = await frame(reader)
-        await assert_silent(typist, 0.1)
+        await assert_nothing_sent_before_reply(typist, seq=2)
     assert event["event"] == "typing"
     assert event["data"] == {"parent_id": "", "user_id": alice.id}
     assert event["broadcast"]["omit_users"] == {alice.id: True}
@@ -339,7 +351,7 @@ async def test_removed_member_hears_of_it_but_not_of_later_posts(
         sim.state.remove_channel_member(channel, alice)
         removed = await frame(ws)
         sim.state.create_post(root, channel, "after she left")
-        await assert_silent(ws)
+        await assert_nothing_sent_before_reply(ws)
     assert removed["event"] == "user_removed"
     assert removed["broadcast"]["user_id"] == alice.id
 
@@ -390,7 +402,7 @@ async def test_resume_with_nothing_missed_just_continues(sim: Simulator, http: a
         connection_id = await hello(ws)
     params = {"connection_id": connection_id, "sequence_number": "1"}
     async with await connect(http, sim, "alice-token", params=params) as resumed:
-        await assert_silent(resumed, 0.1)
+        await assert_nothing_sent_before_reply(resumed)
         sim.state.create_post(root, channel, "next")
         assert (await frame(resumed))["seq"] == 1
 
@@ -428,7 +440,7 @@ async def test_dead_queue_holds_128_events(
             assert first["event"] == "hello"
             assert first["seq"] == 0
             assert first["data"]["connection_id"] != connection_id
-            await assert_silent(resumed, 0.1)
+            await assert_nothing_sent_before_reply(resumed)
 
 
 async def test_unknown_connection_id_gets_a_fresh_connection(
@@ -515,7 +527,8 @@ async def test_server_pings_and_drops_a_silent_client(sim: Simulator, http: aioh
     ):
         # aiohttp answers pings while a reader is waiting, as in any real client's read loop.
         reader = asyncio.create_task(read_until_reply(answering))
-        await asyncio.sleep(0.6)
+        # Both sockets get the same pings; once the silent one is dropped, the answering one would
+        # have been too, had answering not kept it alive.
         types = []
         while True:
             message = await silent.receive(timeout=2)
@@ -537,7 +550,7 @@ async def test_half_open_socket_neither_reads_nor_writes(sim: Simulator, http: a
         sim.hub.stop_answering_pings(True)
         await ws.ping(b"are you there")
         sim.state.create_post(root, channel, "held back")
-        await assert_silent(ws, 0.3)
+        await assert_silent_for(ws, 0.3)
         sim.hub.stop_answering_pings(False)
         first, second = await ws.receive(timeout=2), await ws.receive(timeout=2)
     kinds = {first.type, second.type}

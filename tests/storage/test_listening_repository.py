@@ -6,8 +6,9 @@ import asyncio
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.domain.channel_settings import ChannelSettings
 from bot.domain.playbook import Playbook
-from storage.repositories.listening import ChannelSettings, ListeningRepository, ThreadPromptState
+from storage.repositories.listening import ListeningRepository, ThreadPromptState
 from storage.repositories.playbooks import PlaybookRepository
 
 CHANNEL, ROOT, POST, OTHER = "c" * 26, "r" * 26, "p" * 26, "o" * 26
@@ -40,7 +41,7 @@ async def test_ignored_threads_and_channel_settings_are_kept(
 ) -> None:
     async with session_factory.begin() as session:
         listening = ListeningRepository(session)
-        assert not await listening.is_thread_ignored(CHANNEL, ROOT)
+        assert not (await listening.thread_prompt_state(CHANNEL, ROOT)).ignored
         assert await listening.ignore_thread(CHANNEL, ROOT, POST)
         assert not await listening.ignore_thread(CHANNEL, ROOT, OTHER)
         assert await listening.channel_settings(CHANNEL) == ChannelSettings(True, True)
@@ -48,8 +49,8 @@ async def test_ignored_threads_and_channel_settings_are_kept(
         await listening.save_channel_settings(CHANNEL, ChannelSettings(False, False), POST)
     async with session_factory() as session:
         listening = ListeningRepository(session)
-        assert await listening.is_thread_ignored(CHANNEL, ROOT)
-        assert not await listening.is_thread_ignored(CHANNEL, POST)
+        assert (await listening.thread_prompt_state(CHANNEL, ROOT)).ignored
+        assert not (await listening.thread_prompt_state(CHANNEL, POST)).ignored
         assert await listening.channel_settings(CHANNEL) == ChannelSettings(False, False)
 
 

@@ -1,4 +1,4 @@
-"""SettingsRepository: named values, the shared secret, slash commands, handled events."""
+"""SettingsRepository: named values, the shared secret, handled events."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import asyncio
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from storage.repositories.settings import SettingsRepository, SlashCommand
+from storage.repositories.settings import SettingsRepository
 
 CONCURRENCY = 8
 
@@ -33,22 +33,6 @@ async def test_concurrent_starts_agree_on_one_generated_secret(
 
     assert len(set(secrets)) == 1
     assert len(secrets[0]) >= 43  # 32 random bytes, base64
-
-
-async def test_slash_commands_are_kept_per_team(session_factory: async_sessionmaker[AsyncSession]) -> None:
-    async with session_factory.begin() as session:
-        settings = SettingsRepository(session)
-        await settings.set_slash_command(SlashCommand("t1", "c1", "token-1"))
-        await settings.set_slash_command(SlashCommand("t2", "c2", "token-2"))
-        await settings.set_slash_command(SlashCommand("t1", "c3", "token-3"))
-
-    async with session_factory.begin() as session:
-        settings = SettingsRepository(session)
-        assert await settings.get_slash_command("t1") == SlashCommand("t1", "c3", "token-3")
-        assert await settings.get_slash_command("nowhere") is None
-        assert await settings.delete_slash_command("t2") is True
-        assert await settings.delete_slash_command("t2") is False
-        assert await settings.list_slash_commands() == [SlashCommand("t1", "c3", "token-3")]
 
 
 async def test_an_event_is_handled_only_the_first_time(

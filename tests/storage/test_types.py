@@ -43,21 +43,15 @@ async def test_comparisons_use_the_instant_whatever_the_offset(
             at = base + timedelta(hours=n)
             await SettingsRepository(session, clock=functools.partial(_identity, at)).mark_handled(f"e{n}")
 
-    async with session_factory.begin() as session:
-        # 10:30 in UTC+2 is 08:30 UTC, before all three.
-        assert (
-            await SettingsRepository(session).forget_handled_before(
-                datetime(2026, 11, 23, 10, 30, tzinfo=CEST)
-            )
-            == 0
-        )
-        # 12:30 in UTC+2 is 10:30 UTC: after the first two.
-        assert (
-            await SettingsRepository(session).forget_handled_before(
-                datetime(2026, 11, 23, 12, 30, tzinfo=CEST)
-            )
-            == 2
-        )
+    async def marked_before(moment: datetime) -> list[str]:
+        async with session_factory() as session:
+            earlier = select(HandledEventRow.key).where(HandledEventRow.created_at < moment)
+            return sorted((await session.execute(earlier)).scalars())
+
+    # 10:30 in UTC+2 is 08:30 UTC, before all three.
+    assert await marked_before(datetime(2026, 11, 23, 10, 30, tzinfo=CEST)) == []
+    # 12:30 in UTC+2 is 10:30 UTC: after the first two.
+    assert await marked_before(datetime(2026, 11, 23, 12, 30, tzinfo=CEST)) == ["e0", "e1"]
 
 
 async def test_naive_datetimes_are_refused(session_factory: async_sessionmaker[AsyncSession]) -> None:

@@ -1,0 +1,112 @@
+"""The packed form of every button and dialog payload, pinned: buttons already posted in channels
+keep working only while these stay exactly as they are."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from bot.callback_data import (
+    ActionData,
+    AssignToMe,
+    CallbackData,
+    ChannelSettingName,
+    DialogData,
+    DismissFinish,
+    FinishForm,
+    FinishRun,
+    IgnoreThread,
+    ImportToTeam,
+    ItemClick,
+    OpenRetrospective,
+    OpenUpdateForm,
+    PayloadError,
+    RestoreRun,
+    RetrospectiveForm,
+    RunFromPrompt,
+    RunTaskCommand,
+    SnoozeReminder,
+    StartRunForm,
+    ToggleChannelSetting,
+    UpdateForm,
+)
+from bot.domain.run import ItemState
+from handlers.registry import build_routers
+
+R = "r" * 26
+TASK: dict[str, Any] = {"r": R, "c": "cl1", "i": "it1", "v": 3}
+
+GOLDEN: list[tuple[CallbackData, dict[str, Any]]] = [
+    (ItemClick(R, "cl1", "it1", 3, ItemState.CLOSED), {"a": "item", **TASK, "t": "closed"}),
+    (ItemClick(R, "cl1", "it1", 3, ItemState.SKIPPED), {"a": "item", **TASK, "t": "skipped"}),
+    (ItemClick(R, "cl1", "it1", 3, ItemState.OPEN), {"a": "item", **TASK, "t": ""}),
+    (AssignToMe(R, "cl1", "it1", 3), {"a": "assign_me", **TASK}),
+    (RunTaskCommand(R, "cl1", "it1", 3), {"a": "run_cmd", **TASK}),
+    (FinishRun(R), {"a": "finish", "r": R}),
+    (FinishRun(R, confirmed=True), {"a": "finish", "r": R, "confirm": 1}),
+    (RestoreRun(R), {"a": "restore", "r": R}),
+    (DismissFinish(R), {"a": "dismiss", "r": R}),
+    (OpenUpdateForm(R), {"a": "status_open", "r": R}),
+    (SnoozeReminder(R, 3600), {"a": "status_snooze", "r": R, "s": 3600}),
+    (OpenRetrospective(R), {"a": "retro_open", "r": R}),
+    (RunFromPrompt("ch1", "root1", "pb1"), {"a": "kw_run", "c": "ch1", "r": "root1", "p": "pb1"}),
+    (IgnoreThread("ch1", "root1"), {"a": "kw_ignore", "c": "ch1", "r": "root1"}),
+    (
+        ToggleChannelSetting("ch1", ChannelSettingName.PROMPTS, True),
+        {"a": "ch_set", "c": "ch1", "k": "prompts", "v": 1},
+    ),
+    (
+        ToggleChannelSetting("ch1", ChannelSettingName.WELCOME, False),
+        {"a": "ch_set", "c": "ch1", "k": "welcome", "v": 0},
+    ),
+    (
+        ImportToTeam("f1", "p1", "u1", "t1"),
+        {"a": "playbook-import-team", "f": "f1", "p": "p1", "u": "u1", "t": "t1"},
+    ),
+    (FinishForm(R), {"d": "finish_run", "r": R}),
+    (UpdateForm(R), {"d": "status_update", "r": R}),
+    (RetrospectiveForm(R), {"d": "retrospective", "r": R}),
+    (StartRunForm("pb1", "t1"), {"d": "start_run", "p": "pb1", "t": "t1"}),
+    (StartRunForm(), {"d": "start_run"}),
+]
+
+
+@pytest.mark.parametrize(("data", "packed"), GOLDEN, ids=lambda v: type(v).__name__)
+def test_the_wire_format_is_pinned(data: CallbackData, packed: dict[str, Any]) -> None:
+    assert data.pack() == packed
+    assert type(data).unpack(packed) == data
+
+
+def test_every_registered_payload_is_pinned() -> None:
+    routers = build_routers()
+    pinned = {type(data).name for data, _ in GOLDEN}
+    assert set(routers.actions.names) | set(routers.dialogs.names) <= pinned
+
+
+def test_keys_it_does_not_know_are_ignored() -> None:
+    assert FinishRun.unpack({"a": "finish", "r": R, "n": "nonce", "x": 1}) == FinishRun(R)
+
+
+@pytest.mark.parametrize(
+    ("cls", "context"),
+    [
+        (FinishRun, {"a": "restore", "r": R}),  # another payload's name
+        (FinishRun, {"a": "finish"}),  # a field missing
+        (FinishRun, {"a": "finish", "r": ""}),  # empty text
+        (FinishRun, {"a": "finish", "r": 7}),  # a number for text
+        (FinishRun, {"a": "finish", "r": R, "confirm": 2}),  # not a flag
+        (SnoozeReminder, {"a": "status_snooze", "r": R, "s": "3600"}),  # text for a number
+        (SnoozeReminder, {"a": "status_snooze", "r": R, "s": True}),
+        (ItemClick, {"a": "item", **TASK, "t": "exploded"}),  # not a task state
+        (StartRunForm, {"a": "start_run"}),  # a button's key for a dialog
+    ],
+)
+def test_a_context_that_does_not_fit_is_refused(cls: type[CallbackData], context: dict[str, Any]) -> None:
+    with pytest.raises(PayloadError):
+        cls.unpack(context)
+
+
+def test_buttons_and_dialogs_travel_under_their_own_keys() -> None:
+    assert ActionData.name_key == "a"
+    assert DialogData.name_key == "d"
