@@ -67,12 +67,13 @@ start_postgres() {
 }
 
 fences() {
-  .venv/bin/ruff check . && .venv/bin/ruff format --check . && .venv/bin/mypy
+  .venv/bin/ruff check . && .venv/bin/ruff format --check . && .venv/bin/mypy &&
+    .venv/bin/python -m pytest -q tests/test_layers.py
 }
 
 run_phase "install the project" install_project || exit 1
 run_phase "PostgreSQL" start_postgres
-run_phase "ruff and mypy" fences
+run_phase "ruff, mypy and the import fences" fences
 run_phase "suite on the simulator" .venv/bin/python -m pytest
 run_phase "build Mattermost" .venv/bin/python -m mattermost_real build
 run_phase "end-to-end on real Mattermost" env PLAYBOOKS_TEST_MATTERMOST=real \
