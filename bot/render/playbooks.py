@@ -250,7 +250,10 @@ def import_summary(
         f"Metrics: {metrics}.",
     ]
     if replaced:
-        lines.append("It replaced the playbook of the same title; its members and visibility are unchanged.")
+        lines.append(
+            "It replaced the playbook of the same title; what your file doesn't mention "
+            "(visibility, members, invitations, default owner, broadcast, webhooks) is unchanged."
+        )
     if warnings:
         lines += ["", f"I ignored {plural(len(warnings), 'thing')} in the file:"]
         lines += [f"- {warning}" for warning in warnings]

@@ -159,7 +159,8 @@ def test_import_summary_lists_counts_metrics_and_warnings() -> None:
     assert text == (
         "Updated the playbook **Incident | Response** in Acme: 2 checklists, 2 tasks.\n"
         "Metrics: Time to resolve (duration, target 2 h); Cost (currency).\n"
-        "It replaced the playbook of the same title; its members and visibility are unchanged.\n"
+        "It replaced the playbook of the same title; what your file doesn't mention "
+        "(visibility, members, invitations, default owner, broadcast, webhooks) is unchanged.\n"
         "\n"
         "I ignored 1 thing in the file:\n"
         "- id: ignored\n"
