@@ -244,8 +244,11 @@ def _replacement(existing: Playbook, imported: Playbook, references: References)
     ).validated()
 
 
-async def visible_playbooks(services: Services, user_id: str, team_ids: Iterable[str]) -> list[Playbook]:
-    """The playbooks of these teams the person may see, by title.
+async def visible_playbooks(
+    services: Services, user_id: str, team_ids: Iterable[str], *, archived: bool | None = False
+) -> list[Playbook]:
+    """The playbooks of these teams the person may see, by title: the live ones, or with
+    ``archived`` True the archived ones, or with None both.
 
     Teams the person is not on are left out (a system admin sees every team asked about).
     """
@@ -257,12 +260,13 @@ async def visible_playbooks(services: Services, user_id: str, team_ids: Iterable
         return []
     async with services.transaction() as session:
         playbooks = PlaybookRepository(session, clock=services.clock)
-        return await playbooks.list_visible(user_id, teams, is_system_admin=is_system_admin)
+        found = await playbooks.list_visible(user_id, teams, is_system_admin=is_system_admin)
+    return [playbook for playbook in found if archived is None or playbook.archived == archived]
 
 
 async def find_playbook(services: Services, user_id: str, team_id: str, name_or_id: str) -> Playbook:
     """The team's playbook with this id or title (any case), or else the only one whose title
-    contains ``name_or_id``, among those the person may see.
+    contains ``name_or_id``, among those the person may see (archived ones too).
 
     Raises:
         PlaybookNotFoundError: nothing matches among the playbooks the person may see.
@@ -286,7 +290,7 @@ async def find_playbook(services: Services, user_id: str, team_id: str, name_or_
         by_title = await playbooks.get_by_title(team_id, wanted)
         if by_title is not None and visible(by_title):
             return by_title
-    candidates = await visible_playbooks(services, user_id, [team_id])
+    candidates = await visible_playbooks(services, user_id, [team_id], archived=None)
     folded = wanted.casefold()
     partial = [playbook for playbook in candidates if folded in playbook.title.casefold()]
     if len(partial) == 1:
