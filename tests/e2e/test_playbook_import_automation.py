@@ -162,3 +162,28 @@ async def test_ids_of_another_server_are_dropped_with_a_warning_naming_each(harn
         assert key not in exported
     assert "webhook_on_creation_urls" not in exported
     assert exported["broadcast_enabled"] is True  # the switches are kept, ready for channels
+
+
+async def test_only_channels_the_importer_can_read_are_kept(harness: Harness) -> None:
+    mattermost, team_id = harness.mattermost, harness.team_id
+    hidden = await mattermost.create_channel("root", team_id, "war-room", "War room", "P")
+    await mattermost.add_channel_member(hidden, "playbooks")  # the bot sees it; alice does not
+    shared = await mattermost.create_channel("root", team_id, "ops-room", "Ops room", "P")
+    for username in ("playbooks", "alice"):
+        await mattermost.add_channel_member(shared, username)
+    old = await mattermost.create_channel("root", team_id, "old-news", "Old news")
+    await mattermost.archive_channel(old)
+    doc = {
+        "version": 1,
+        "title": "Channels",
+        "broadcast_enabled": True,
+        "broadcast_channels": ["war-room", "ops-room", "old-news", "town-square"],
+    }
+    reply = await import_file(harness, "channels.json", json.dumps(doc))
+
+    assert "broadcast_channels[0]: no channel “war-room” in this team that you can read; dropped" in reply
+    assert "broadcast_channels[2]: no channel “old-news” in this team that you can read; dropped" in reply
+    assert "ops-room" not in reply
+    exported = await export_file(harness, "Channels")
+    assert exported["broadcast_channels"] == ["ops-room", "town-square"]
+    assert exported["broadcast_channel_ids"] == [shared, harness.town_square_id]
