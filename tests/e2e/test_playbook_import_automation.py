@@ -127,6 +127,20 @@ async def test_export_and_import_again_keep_the_automation(open_harness: Harness
     assert f"Updated the playbook **{TITLE}**" in reply
     assert await export_file(harness, TITLE) == exported
 
+    # A file that doesn't mention them (as Mattermost's own exports don't) leaves them as they are.
+    plain = {"version": 1, "title": TITLE, "checklists": [{"title": "Only", "items": [{"title": "One"}]}]}
+    reply = await import_file(harness, "plain.json", json.dumps(plain))
+    assert f"Updated the playbook **{TITLE}**" in reply
+    kept = await export_file(harness, TITLE)
+    assert kept["checklists"] == plain["checklists"]
+    automation = (
+        "create_public_playbook_run",
+        "broadcast_channels",
+        "invited_users",
+        "webhook_on_creation_urls",
+    )
+    assert {key: kept[key] for key in automation} == {key: exported[key] for key in automation}
+
 
 async def test_ids_of_another_server_are_dropped_with_a_warning_naming_each(harness: Harness) -> None:
     unknown = "x" * 26
