@@ -5,9 +5,9 @@ field at once, and :func:`export_playbook` turns a playbook back into the export
 text layer (:func:`parse_document`, :func:`dump_document`) is re-exported from
 :mod:`bot.playbook_document`, so ``bot.playbook_format`` is the one import callers need.
 
-The export leaves out zero values, so a missing field means off, empty or zero. Ids, members,
-invites, broadcast channels and webhooks belong to the server a playbook was exported from: an
-import ignores them (with a warning), makes the playbook public and the importer its admin.
+The export leaves out zero values, so a missing field means off, empty or zero. The settings
+that point at a server (visibility, members, invites, default owner, broadcast channels, webhooks)
+are read and written by :mod:`bot.playbook_references`; the importer always becomes an admin.
 
 One key is ours, not the plugin's: ``schedules``, the playbook's recurring runs, a list of
 ``{every: 1w}`` or ``{cron: "0 9 * * MON", timezone: Europe/Paris}``. It is exported only when the
@@ -17,7 +17,7 @@ playbook has schedules, so the plugin's own exports read and write back unchange
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from enum import Enum, auto
 from typing import Any
@@ -30,6 +30,7 @@ from bot.domain.playbook import (
     ChannelMode,
     ChecklistItemTemplate,
     ChecklistTemplate,
+    InviteSettings,
     KeywordSettings,
     Metric,
     MetricType,
@@ -38,6 +39,7 @@ from bot.domain.playbook import (
     RunChannelSettings,
     RunSummarySettings,
     StatusUpdateSettings,
+    WebhookSettings,
     WelcomeMessageSettings,
     normalize_run_number_prefix,
     validate_playbook,
@@ -53,15 +55,19 @@ from bot.playbook_document import (
     dump_document,
     parse_document,
 )
+from bot.playbook_references import KEYS as REFERENCE_KEYS
+from bot.playbook_references import ExportNames, References, export_references, read_references
 
 __all__ = [
     "EXPORT_VERSION",
     "MAX_DOCUMENT_BYTES",
     "Document",
     "DocumentFormat",
+    "ExportNames",
     "ImportResult",
     "PlaybookFormatError",
     "PlaybookImportError",
+    "References",
     "dump_document",
     "export_playbook",
     "import_playbook",
@@ -82,10 +88,12 @@ class PlaybookImportError(DomainError):
 
 @dataclass(frozen=True, slots=True)
 class ImportResult:
-    """An imported playbook, and what the import ignored (one line per field)."""
+    """An imported playbook, what the import ignored (one line per field), and the file's
+    references to this server, still to be looked up (the playbook has none of their ids yet)."""
 
     playbook: Playbook
     warnings: tuple[str, ...] = ()
+    references: References = field(default_factory=References)
 
 
 # The exported playbook settings --------------------------------------------------------------
@@ -159,16 +167,15 @@ _SECTIONS: Mapping[str, Callable[..., Any]] = {
 # fmt: off
 _PLAYBOOK_FIELDS = KnownFields(
     read=frozenset(
-        {"version", "title", "checklists", "metrics", "schedules"} | {setting.key for setting in _SETTINGS}
+        {"version", "title", "checklists", "metrics", "schedules"}
+        | {setting.key for setting in _SETTINGS}
+        | REFERENCE_KEYS
     ),
     unsupported=frozenset({"properties", "conditions"}),
     server_specific=frozenset({
-        "id", "team_id", "public", "create_public_playbook_run", "create_at", "update_at", "delete_at",
-        "num_stages", "num_steps", "num_runs", "num_actions", "last_run_at", "active_runs", "members",
-        "invited_user_ids", "invited_group_ids", "invite_users_enabled", "default_owner_id",
-        "default_owner_enabled", "broadcast_channel_ids", "broadcast_enabled", "webhook_on_creation_urls",
-        "webhook_on_creation_enabled", "webhook_on_status_update_urls", "webhook_on_status_update_enabled",
-        "next_run_number", "admin_only_edit", "default_playbook_admin_role", "default_playbook_member_role",
+        "id", "team_id", "create_at", "update_at", "delete_at", "num_stages", "num_steps", "num_runs",
+        "num_actions", "last_run_at", "active_runs", "invited_group_ids", "next_run_number",
+        "admin_only_edit", "default_playbook_admin_role", "default_playbook_member_role",
         "default_run_admin_role", "default_run_member_role",
     }),
 )
@@ -202,9 +209,11 @@ def import_playbook(
 ) -> ImportResult:
     """Build a playbook of ``team_id`` from an export document, with the importer as its admin.
 
-    The playbook is public, as the plugin makes imported playbooks, and its ``id`` is
-    ``playbook_id`` (empty: not stored yet). Raises :class:`PlaybookImportError` naming every
-    invalid field at once; fields the import does not use are named in the result's warnings.
+    The playbook is public unless the file says ``public: false``, and its ``id`` is
+    ``playbook_id`` (empty: not stored yet). Its switches and webhook URLs are the file's; the
+    people and channels the file names are in the result's ``references``, for the caller to look
+    up. Raises :class:`PlaybookImportError` naming every invalid field at once; fields the import
+    does not use are named in the result's warnings.
     """
     _check_version(doc)
     reader = FieldReader()
@@ -212,12 +221,22 @@ def import_playbook(
     values: dict[str | None, dict[str, Any]] = {None: {}, **{section: {} for section in _SECTIONS}}
     for setting in _SETTINGS:
         values[setting.section][setting.attribute_name] = _read_setting(reader, doc, setting)
+    references = read_references(reader, doc)
+    values["channel"]["create_public_channel"] = references.create_public_playbook_run
+    values["status_updates"]["broadcast_enabled"] = references.broadcast_enabled
+    values["status_updates"]["webhooks"] = WebhookSettings(
+        references.webhook_on_status_update_urls, references.webhook_on_status_update_enabled
+    )
     sections = {section: build(**values[section]) for section, build in _SECTIONS.items()}
     playbook = Playbook(
         id=playbook_id,
         team_id=team_id,
         title=title,
-        public=True,
+        public=references.public,
+        invites=InviteSettings(enabled=references.invite_users_enabled),
+        creation_webhooks=WebhookSettings(
+            references.webhook_on_creation_urls, references.webhook_on_creation_enabled
+        ),
         member_ids=(importer_id,),
         admin_ids=(importer_id,),
         checklists=_read_checklists(reader, doc),
@@ -234,7 +253,7 @@ def import_playbook(
     ]
     if problems:
         raise PlaybookImportError(problems)
-    return ImportResult(playbook, tuple(reader.warnings))
+    return ImportResult(playbook, tuple(reader.warnings), references)
 
 
 def _already_reported(path: str, read: str) -> bool:
@@ -362,9 +381,11 @@ def _read_schedules(reader: FieldReader, doc: Mapping[str, Any]) -> tuple[FileSc
 # Export ---------------------------------------------------------------------------------------
 
 
-def export_playbook(playbook: Playbook) -> Document:
+def export_playbook(playbook: Playbook, names: ExportNames | None = None) -> Document:
     """The playbook as a version-1 export: exported fields only, zero values left out (as the
-    plugin does), ``checklists`` and ``metrics`` always present, ``schedules`` when there are any."""
+    plugin does), ``checklists`` and ``metrics`` always present, ``schedules`` when there are any,
+    and the settings that point at this server when set, with the ``names`` of their people and
+    channels beside the ids (:func:`bot.playbook_references.export_references`)."""
     doc: Document = {"version": EXPORT_VERSION}
     if playbook.title:
         doc["title"] = playbook.title
@@ -380,6 +401,7 @@ def export_playbook(playbook: Playbook) -> Document:
     doc["metrics"] = [_exported_metric(metric) for metric in playbook.metrics]
     if playbook.schedules:  # ours: never in the plugin's exports, so left out when there are none
         doc["schedules"] = [_exported_schedule(schedule) for schedule in playbook.schedules]
+    export_references(doc, playbook, names or ExportNames())
     return doc
 
 

@@ -1,4 +1,5 @@
-"""Managing playbooks from chat: ``/playbook list|show|export``, and importing files sent by DM.
+"""Managing playbooks from chat: ``/playbook list|show|export|archive|restore``, and importing
+files sent by DM.
 
 A person imports a playbook by sending its file (``.json`` or ``.yaml``) to the bot in a direct
 message. The bot replies in the file's thread: with the import summary, with every problem of
@@ -12,9 +13,10 @@ import logging
 from bot.callback_data import ImportToTeam
 from bot.domain.errors import DomainError
 from bot.mattermost.errors import MattermostError
-from bot.render.playbooks import fit_message, playbook_details, playbook_list
+from bot.render.playbooks import archive_changed, fit_message, playbook_details, playbook_list
 from bot.render.schedules import playbook_schedules
 from bot.services.context import Services
+from bot.services.playbook_archive import set_archived
 from bot.services.playbook_import import import_into_chosen_team
 from bot.services.playbooks import export, find_playbook, visible_playbooks
 from bot.services.posting import send_direct
@@ -28,16 +30,25 @@ from .slash import CommandCall
 log = logging.getLogger(__name__)
 
 GROUP = "Playbooks"
+# What ``/playbook list`` takes: live playbooks, archived ones, or both (visible_playbooks' filter).
+LIST_FILTERS: dict[str, bool | None] = {"": False, "archived": True, "all": None}
 
 
 def register(routers: Routers) -> None:
-    """Add ``list``, ``show``, ``export`` and the team buttons of a DM import."""
+    """Add ``list``, ``show``, ``export``, ``archive``, ``restore`` and the team buttons of a DM import."""
     commands = routers.commands
-    commands.command("list", "", "the playbooks of this team you can use", group=GROUP)(list_playbooks)
+    commands.command(
+        "list", "[archived|all]", "the playbooks of this team you can use (or the archived ones)", group=GROUP
+    )(list_playbooks)
     commands.command("show", "NAME", "a playbook's checklists, settings and schedules", group=GROUP)(
         show_playbook
     )
     commands.command("export", "NAME", "sends you a playbook as a JSON file", group=GROUP)(export_playbook)
+    commands.command(
+        "archive", "NAME", "stops a playbook from starting runs and hides it (admins)", group=GROUP
+    )(archive_playbook)
+    # ``restore NAME`` shares its name with the run command ``restore``: handlers/run_commands.py
+    # routes it here when a NAME is given.
     routers.actions.action(ImportToTeam)(choose_import_team)
 
 
@@ -45,10 +56,38 @@ def register(routers: Routers) -> None:
 
 
 async def list_playbooks(call: CommandCall) -> Reply:
-    """``/playbook list``: the team's playbooks the person may see."""
+    """``/playbook list [archived|all]``: the team's playbooks the person may see, live ones unless asked."""
     services: Services = call.services
-    playbooks = await visible_playbooks(services, call.user_id, [call.team_id])
-    return Reply(fit_message(playbook_list(playbooks, trigger=services.command_trigger)))
+    trigger = services.command_trigger
+    wanted = call.rest.strip().lower().removeprefix("--")
+    if wanted not in LIST_FILTERS:
+        return Reply(f"Use `/{trigger} list`, `/{trigger} list archived` or `/{trigger} list all`.")
+    archived = LIST_FILTERS[wanted]
+    playbooks = await visible_playbooks(services, call.user_id, [call.team_id], archived=archived)
+    return Reply(fit_message(playbook_list(playbooks, trigger=trigger, archived=archived is True)))
+
+
+async def archive_playbook(call: CommandCall) -> Reply:
+    """``/playbook archive NAME``: the playbook starts no new runs and leaves the lists."""
+    return await _set_archived(call, archived=True)
+
+
+async def restore_playbook(call: CommandCall) -> Reply:
+    """``/playbook restore NAME``: an archived playbook may start runs again (the route is
+    ``restore`` of handlers/run_commands.py, which sends calls with a NAME here)."""
+    return await _set_archived(call, archived=False)
+
+
+async def _set_archived(call: CommandCall, *, archived: bool) -> Reply:
+    services: Services = call.services
+    if not call.args:
+        verb = "archive" if archived else "restore"
+        return Reply(f"Which playbook? Use `/{services.command_trigger} {verb} NAME`.")
+    try:
+        change = await set_archived(services, call.user_id, call.team_id, call.rest, archived=archived)
+    except DomainError as error:
+        return Reply(error.message)
+    return Reply(archive_changed(change.playbook, already=change.already, trigger=services.command_trigger))
 
 
 async def show_playbook(call: CommandCall) -> Reply:

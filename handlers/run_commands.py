@@ -1,9 +1,10 @@
 """Slash commands that change the run of the channel they are sent in.
 
 ``check``, ``checkadd``, ``checkremove``, ``assign``, ``owner``, ``add``, ``finish`` and
-``restore``. Checklist and task numbers start at 1, as shown on the checklist posts. ``check``
-toggles, as the plugin's does, while the buttons on the posts set a state, so that a double click
-never undoes itself. Every change edits the run's posts in place and is recorded on its timeline.
+``restore`` (which, given a playbook's NAME, restores that archived playbook). Checklist and task
+numbers start at 1, as shown on the checklist posts. ``check`` toggles, as the plugin's does, while
+the buttons on the posts set a state, so that a double click never undoes itself. Every change
+edits the run's posts in place and is recorded on its timeline.
 """
 
 from __future__ import annotations
@@ -15,10 +16,11 @@ from bot.mattermost.types import MMUser
 from bot.render import run_replies
 from bot.services import run_changes
 from bot.services.context import Services
-from bot.services.run_access import RunAction
+from bot.services.run_access import RunAction, load_channel_run
 from bot.services.run_changes import ItemAt
 from bot.services.run_posts import names_for
 
+from .playbooks import restore_playbook
 from .registry import Routers
 from .replies import Reply
 from .slash import CommandCall, CommandHandler, UsageError
@@ -45,7 +47,10 @@ def register(routers: Routers) -> None:
     command("owner", "[@user]", "show the run's owner, or hand the run to someone")(owner)
     command("add", "@user…", "add participants to the run (and to its channel)")(add)
     command("finish", "", "finish the run (asks first when tasks are still open)")(finish)
-    command("restore", "", "bring a finished run back in progress")(restore)
+    # Without NAME it restores the channel's run, so it loads that run itself (see restore).
+    routers.commands.command(
+        "restore", "[NAME]", "bring a finished run back in progress; with NAME, an archived playbook", GROUP
+    )(restore)
 
 
 def _numbers(call: CommandCall, count: int, usage: str, example: str) -> list[int]:
@@ -178,7 +183,13 @@ async def finish(call: CommandCall) -> Reply:
 
 
 async def restore(call: CommandCall) -> Reply:
-    """``/playbook restore``: bring a finished run back in progress."""
+    """``/playbook restore``: bring a finished run back in progress; ``/playbook restore NAME``
+    restores an archived playbook instead, from any channel."""
+    if call.args:
+        return await restore_playbook(call)
+    # What `needs=RunAction.VIEW` does for the other run commands; the router's answers to a
+    # channel without a run (or with a hidden one) apply, as this runs inside its dispatch.
+    call.loaded_run = await load_channel_run(call.services, call.channel_id, call.user_id, RunAction.VIEW)
     run = call.run
     result = await run_changes.restore_run(call.services, run.id, actor_id=call.user_id)
     return Reply(run_replies.restored(result.run))

@@ -20,6 +20,7 @@ from bot.services.posting import send_direct
 from bot.services.run_access import RunAction
 from bot.services.run_posts import complete_posts, missing_posts, people_of
 from bot.services.run_start import (
+    archived_message,
     default_run_name,
     default_summary,
     run_name_for,
@@ -65,12 +66,17 @@ def register(routers: Routers) -> None:
 async def run_command(call: CommandCall) -> Reply:
     """``/playbook run``: open the start form, or with arguments start the named playbook."""
     services: Services = call.services
-    playbooks = await runnable_playbooks(services, call.user_id, call.team_id)
-    if not playbooks:
+    every = await runnable_playbooks(services, call.user_id, call.team_id, include_archived=True)
+    playbooks = [playbook for playbook in every if not playbook.archived]
+    if not playbooks and not (call.args and every):
         return Reply(NO_PLAYBOOKS.format(trigger=services.command_trigger))
     if not call.args:
         return await _open_start_dialog(call, services, playbooks)
-    matched = match_playbook(playbooks, call.args)
+    matched = match_playbook(playbooks, call.args) or match_playbook(every, call.args)
+    if matched is not None and matched[0].archived:
+        return Reply(archived_message(matched[0], services.command_trigger))
+    if matched is None and not playbooks:
+        return Reply(NO_PLAYBOOKS.format(trigger=services.command_trigger))
     if matched is None:
         titles = ", ".join(f"“{truncate(p.title, 80)}”" for p in playbooks[:MAX_LISTED_PLAYBOOKS])
         more = " …" if len(playbooks) > MAX_LISTED_PLAYBOOKS else ""

@@ -221,6 +221,8 @@ class Playbook:
     owner_group_only_actions: bool = False
     schedules: tuple[FileSchedule, ...] = ()
     """Recurring runs written in the playbook's file; importing it makes them run schedules."""
+    archived_at: datetime | None = None
+    """When the playbook was archived: it starts no runs and is left out of lists; None while live."""
 
     @classmethod
     def checked(cls, id: str, team_id: str, title: str, **fields: Any) -> Playbook:
@@ -237,6 +239,11 @@ class Playbook:
     def edited(self, **changes: Any) -> Playbook:
         """A copy with ``changes`` applied, raising :class:`InvalidPlaybookError` if it breaks any rule."""
         return replace(self, **changes).validated()
+
+    @property
+    def archived(self) -> bool:
+        """Whether the playbook is archived (kept for its runs, but starts no new ones)."""
+        return self.archived_at is not None
 
     @property
     def item_count(self) -> int:

@@ -102,28 +102,54 @@ def counts(playbook: Playbook) -> str:
 # The list -------------------------------------------------------------------------------------
 
 
-def playbook_list(playbooks: Sequence[Playbook], *, trigger: str = "playbook") -> str:
-    """The playbooks of a team the person may see, as a table; or how to add one when empty."""
+def playbook_list(playbooks: Sequence[Playbook], *, trigger: str = "playbook", archived: bool = False) -> str:
+    """The playbooks of a team the person may see, as a table; or how to add one when empty.
+
+    ``archived``: the list asked for archived playbooks (``/playbook list archived``)."""
+    if archived and not playbooks:
+        return (
+            f"There are no archived playbooks you can see in this team. `/{trigger} list` shows the others."
+        )
     if not playbooks:
         return (
             "There are no playbooks you can use in this team yet.\n\n"
             "To add one, send me a playbook file in a direct message: a `.json` export from "
             "Mattermost Playbooks, or the same fields written as `.yaml`. I'll import it into your team."
         )
+    heading = "Archived playbooks" if archived else "Playbooks"
     lines = [
-        f"**Playbooks** ({len(playbooks)})",
+        f"**{heading}** ({len(playbooks)})",
         "",
         "| Playbook | ID | Visibility | Checklists | Tasks |",
         "|:--|:--|:--|--:|--:|",
     ]
     for playbook in playbooks:
         visibility = "public" if playbook.public else "private"
+        if playbook.archived:
+            visibility += ", archived"
         lines.append(
             f"| {_cell(playbook.title)} | `{playbook.id}` | {visibility} "
             f"| {len(playbook.checklists)} | {playbook.item_count} |"
         )
     lines += ["", f"`/{trigger} show NAME` shows one in detail; `/{trigger} export NAME` sends it as a file."]
+    if archived:
+        lines.append(f"`/{trigger} restore NAME` lets one start runs again.")
     return "\n".join(lines)
+
+
+def archive_changed(playbook: Playbook, *, already: bool, trigger: str = "playbook") -> str:
+    """The answer to ``/playbook archive`` or ``restore``: what changed, and the way back."""
+    title = f"**{_cell(playbook.title)}**"
+    if playbook.archived:
+        if already:
+            return f"{title} is already archived. `/{trigger} restore {playbook.title}` brings it back."
+        return (
+            f"Archived {title}: it starts no new runs and is left out of `/{trigger} list` and the run form. "
+            f"Its runs and insights stay. `/{trigger} restore {playbook.title}` brings it back."
+        )
+    if already:
+        return f"{title} is not archived; it can start runs."
+    return f"Restored {title}: it can start runs again and is listed in `/{trigger} list`."
 
 
 # One playbook ---------------------------------------------------------------------------------
@@ -141,7 +167,8 @@ def playbook_details(
     lines = [f"#### {playbook.title}"]
     if playbook.description.strip():
         lines += [playbook.description.strip()]
-    lines += [f"`{playbook.id}` · {visibility} · {counts(playbook)}", "", "**Settings**"]
+    archived = f" · archived {playbook.archived_at:%Y-%m-%d}" if playbook.archived_at else ""
+    lines += [f"`{playbook.id}` · {visibility} · {counts(playbook)}{archived}", "", "**Settings**"]
     lines += [f"- {setting}" for setting in _settings(playbook, names)]
     for number, checklist in enumerate(playbook.checklists, start=1):
         lines += ["", f"**{number}. {checklist.title}**"]
@@ -250,7 +277,10 @@ def import_summary(
         f"Metrics: {metrics}.",
     ]
     if replaced:
-        lines.append("It replaced the playbook of the same title; its members and visibility are unchanged.")
+        lines.append(
+            "It replaced the playbook of the same title; what your file doesn't mention "
+            "(visibility, members, invitations, default owner, broadcast, webhooks) is unchanged."
+        )
     if warnings:
         lines += ["", f"I ignored {plural(len(warnings), 'thing')} in the file:"]
         lines += [f"- {warning}" for warning in warnings]

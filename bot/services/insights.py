@@ -53,7 +53,7 @@ async def insights_for(
         return await gather(services, RunScope(team_id), "the team")
     if await services.people.is_system_admin(user_id):
         return await gather(services, RunScope(team_id), "the team")
-    visible = await visible_playbooks(services, user_id, [team_id])
+    visible = await visible_playbooks(services, user_id, [team_id], archived=None)
     return await gather(services, RunScope(team_id, tuple(p.id for p in visible)), "your team's playbooks")
 
 

@@ -86,7 +86,7 @@ class KeywordIndex:
     def _rebuild(self, playbooks: Iterable[Playbook]) -> None:
         by_team: dict[str, list[Playbook]] = defaultdict(list)
         for playbook in playbooks:
-            if playbook.keywords.enabled and playbook.keywords.keywords:
+            if playbook.keywords.enabled and playbook.keywords.keywords and not playbook.archived:
                 by_team[playbook.team_id].append(playbook)
         self._playbooks = {p.id: p for team in by_team.values() for p in team}
         self._matchers = {

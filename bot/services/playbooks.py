@@ -24,6 +24,8 @@ from bot.playbook_format import (
     import_playbook,
     parse_document,
 )
+from bot.playbook_references import References
+from bot.services.playbook_references import export_names, resolve_references
 from bot.services.schedule_store import replace_file_schedules
 from storage.errors import StorageError
 from storage.repositories.playbooks import PlaybookRepository
@@ -131,10 +133,13 @@ async def import_document(
 ) -> ImportOutcome:
     """Import a playbook document (JSON or YAML, told by ``filename``) into a team for a person.
 
-    All or nothing: the document is parsed and checked in full before anything is stored. A
-    playbook of the team with the same title is replaced when the person may edit it (one of its
-    admins, or a system admin), keeping its id, visibility, members and the server-specific
-    settings an export leaves out; otherwise the import is refused. The file's ``schedules``
+    All or nothing: the document is parsed and checked in full before anything is stored. The
+    people, channels and webhook URLs it names are checked against this server
+    (:func:`~bot.services.playbook_references.resolve_references`); those that don't hold are
+    dropped with a warning. A playbook of the team with the same title is replaced when the person
+    may edit it (one of its admins, or a system admin), keeping its id, archive state and the
+    settings the file does not mention (its visibility, members, invitations, default owner,
+    broadcast and webhooks); otherwise the import is refused. The file's ``schedules``
     become run schedules of the playbook owned by the person (read in their time zone unless a
     schedule names one), replacing those an earlier import of the file set; schedules set with
     ``/playbook schedule`` stay. With ``handled_key`` the key is marked handled
@@ -154,7 +159,10 @@ async def import_document(
     roles = await _roles(services, team_id, user_id)
     if not (roles.is_team_member or roles.is_system_admin):
         raise NotOnTeamError()
-    imported = result.playbook
+    imported, dropped = await resolve_references(
+        services, result.playbook, result.references, importer_id=user_id
+    )
+    warnings = result.warnings + dropped
     # The person's time zone reads the file's schedules that name none, as /playbook schedule does.
     owner_timezone = (await services.people.user(user_id)).timezone if imported.schedules else ""
     try:
@@ -173,12 +181,12 @@ async def import_document(
                     is_system_admin=roles.is_system_admin,
                 ):
                     raise _refuse_replacement(existing, user_id, roles)
-                stored = _replacement(existing, imported)
+                stored = _replacement(existing, imported, result.references)
                 await playbooks.update(stored)
             schedules = await replace_file_schedules(
                 session, stored, owner_id=user_id, owner_timezone=owner_timezone, now=services.clock()
             )
-            outcome = ImportOutcome(stored, result.warnings, existing is not None, schedules)
+            outcome = ImportOutcome(stored, warnings, existing is not None, schedules)
     except StorageError as error:
         raise PlaybookConflictError(error.message) from error
     services.playbook_edits += 1  # committed: caches of playbooks refresh on their next use
@@ -201,30 +209,46 @@ def _refuse_replacement(existing: Playbook, user_id: str, roles: _Roles) -> Doma
     )
 
 
-def _replacement(existing: Playbook, imported: Playbook) -> Playbook:
-    """The imported content under the existing playbook's identity and server-specific settings."""
-    status_updates = replace(
-        imported.status_updates,
-        broadcast_channel_ids=existing.status_updates.broadcast_channel_ids,
-        broadcast_enabled=existing.status_updates.broadcast_enabled,
-        webhooks=existing.status_updates.webhooks,
-    )
+def _replacement(existing: Playbook, imported: Playbook, references: References) -> Playbook:
+    """The imported content under the existing playbook's identity; the settings pointing at this
+    server that the file does not mention stay as they are."""
+    kept = references.present
+    channel = imported.channel
+    if "create_public_playbook_run" not in kept:
+        channel = replace(channel, create_public_channel=existing.channel.create_public_channel)
+    updates = imported.status_updates
+    if "broadcast" not in kept:
+        updates = replace(
+            updates,
+            broadcast_channel_ids=existing.status_updates.broadcast_channel_ids,
+            broadcast_enabled=existing.status_updates.broadcast_enabled,
+        )
+    if "webhook_on_status_update" not in kept:
+        updates = replace(updates, webhooks=existing.status_updates.webhooks)
+    members = "members" in kept
     return replace(
         imported,
         id=existing.id,
         team_id=existing.team_id,
-        public=existing.public,
-        member_ids=existing.member_ids,
-        admin_ids=existing.admin_ids,
-        default_owner=existing.default_owner,
-        invites=existing.invites,
-        creation_webhooks=existing.creation_webhooks,
-        status_updates=status_updates,
+        archived_at=existing.archived_at,
+        public=imported.public if "public" in kept else existing.public,
+        member_ids=imported.member_ids if members else existing.member_ids,
+        admin_ids=imported.admin_ids if members else existing.admin_ids,
+        default_owner=imported.default_owner if "default_owner" in kept else existing.default_owner,
+        invites=imported.invites if "invites" in kept else existing.invites,
+        creation_webhooks=(
+            imported.creation_webhooks if "webhook_on_creation" in kept else existing.creation_webhooks
+        ),
+        channel=channel,
+        status_updates=updates,
     ).validated()
 
 
-async def visible_playbooks(services: Services, user_id: str, team_ids: Iterable[str]) -> list[Playbook]:
-    """The playbooks of these teams the person may see, by title.
+async def visible_playbooks(
+    services: Services, user_id: str, team_ids: Iterable[str], *, archived: bool | None = False
+) -> list[Playbook]:
+    """The playbooks of these teams the person may see, by title: the live ones, or with
+    ``archived`` True the archived ones, or with None both.
 
     Teams the person is not on are left out (a system admin sees every team asked about).
     """
@@ -236,12 +260,13 @@ async def visible_playbooks(services: Services, user_id: str, team_ids: Iterable
         return []
     async with services.transaction() as session:
         playbooks = PlaybookRepository(session, clock=services.clock)
-        return await playbooks.list_visible(user_id, teams, is_system_admin=is_system_admin)
+        found = await playbooks.list_visible(user_id, teams, is_system_admin=is_system_admin)
+    return [playbook for playbook in found if archived is None or playbook.archived == archived]
 
 
 async def find_playbook(services: Services, user_id: str, team_id: str, name_or_id: str) -> Playbook:
     """The team's playbook with this id or title (any case), or else the only one whose title
-    contains ``name_or_id``, among those the person may see.
+    contains ``name_or_id``, among those the person may see (archived ones too).
 
     Raises:
         PlaybookNotFoundError: nothing matches among the playbooks the person may see.
@@ -265,7 +290,7 @@ async def find_playbook(services: Services, user_id: str, team_id: str, name_or_
         by_title = await playbooks.get_by_title(team_id, wanted)
         if by_title is not None and visible(by_title):
             return by_title
-    candidates = await visible_playbooks(services, user_id, [team_id])
+    candidates = await visible_playbooks(services, user_id, [team_id], archived=None)
     folded = wanted.casefold()
     partial = [playbook for playbook in candidates if folded in playbook.title.casefold()]
     if len(partial) == 1:
@@ -292,7 +317,8 @@ async def export(
         playbook, user_id, is_team_member=roles.is_team_member, is_system_admin=roles.is_system_admin
     ):
         raise PlaybookNotFoundError(playbook.title)
-    return export_filename(playbook, format), dump_document(export_playbook(playbook), format)
+    names = await export_names(services, playbook)
+    return export_filename(playbook, format), dump_document(export_playbook(playbook, names), format)
 
 
 def export_filename(playbook: Playbook, format: DocumentFormat = DocumentFormat.JSON) -> str:

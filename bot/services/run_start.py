@@ -77,6 +77,14 @@ class StartedRun:
         return started_message(self.run, self.channel_name)
 
 
+def archived_message(playbook: Playbook, trigger: str) -> str:
+    """Why an archived playbook does not start a run, and how it comes back."""
+    return (
+        f"**{playbook.title}** is archived, so it can't start runs. Its admins can bring it back "
+        f'with `/{trigger} restore "{playbook.title}"`.'
+    )
+
+
 def welcome_key(run_id: str, user_id: str) -> str:
     """The de-duplication key of the welcome a person gets for a run's channel."""
     return f"welcome:{run_id}:{user_id}"
@@ -103,10 +111,15 @@ def default_run_name(playbook: Playbook) -> str:
         return ""
 
 
-async def runnable_playbooks(services: Services, user_id: str, team_id: str) -> list[Playbook]:
-    """The team's playbooks ``user_id`` may run, by title."""
+async def runnable_playbooks(
+    services: Services, user_id: str, team_id: str, *, include_archived: bool = False
+) -> list[Playbook]:
+    """The team's playbooks ``user_id`` may run, by title; archived ones (which start no runs)
+    only with ``include_archived``, to say why one can't run."""
     async with services.transaction() as session:
         every = await PlaybookRepository(session).list_for_team([team_id])
+    if not include_archived:
+        every = [playbook for playbook in every if not playbook.archived]
     if all(p.public for p in every):
         # Every team member may run a public playbook, so the person's roles change nothing here
         # and asking Mattermost for them would only lengthen the way to a run's first post.
@@ -226,6 +239,8 @@ async def _check_may_run(
 ) -> None:
     if playbook.team_id != team_id:
         raise RunStartError("That playbook belongs to another team; run it from that team.")
+    if playbook.archived:
+        raise RunStartError(archived_message(playbook, services.command_trigger))
     if on_team and can_run(playbook, user_id, is_team_member=True, is_system_admin=False):
         return  # being a system admin could only allow more
     people = services.people

@@ -260,16 +260,15 @@ def test_server_specific_and_unsupported_fields_warn_only_when_set() -> None:
         "version": 1,
         "title": "T",
         "id": "abc",
-        "public": False,
-        "broadcast_channel_ids": ["ch1"],
-        "webhook_on_creation_urls": [],
+        "invited_group_ids": ["g1"],
+        "admin_only_edit": False,
         "conditions": [{"id": "x"}],
         "checklists": [{"title": "c", "items": [{"title": "a", "state": "", "task_actions": [{"x": 1}]}]}],
     }
     assert warnings_of(doc) == (
         "checklists[0].items[0].task_actions: not supported, ignored",
         "id: belongs to the server it was exported from, not imported",
-        "broadcast_channel_ids: belongs to the server it was exported from, not imported",
+        "invited_group_ids: belongs to the server it was exported from, not imported",
         "conditions: not supported, ignored",
     )
 
@@ -381,6 +380,7 @@ def test_export_leaves_out_server_fields_and_zero_values() -> None:
         id="pb1",
         team_id="team1",
         title="T",
+        public=True,
         member_ids=("alice",),
         admin_ids=("alice",),
         checklists=(ChecklistTemplate("c", (ChecklistItemTemplate("a", assignee_id="bob"),)),),
@@ -577,6 +577,7 @@ def test_yaml_output_is_readable_and_stable() -> None:
         "",
         "t",
         "Incident",
+        public=True,
         description="Line one\nLine two\n",
         checklists=(ChecklistTemplate("Triage", (ChecklistItemTemplate("Page", command="/page"),)),),
     )

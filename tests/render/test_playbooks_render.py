@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -22,6 +23,7 @@ from bot.domain.playbook import (
 )
 from bot.render.playbooks import (
     TeamChoice,
+    archive_changed,
     command_hint,
     fit_message,
     format_interval,
@@ -159,7 +161,8 @@ def test_import_summary_lists_counts_metrics_and_warnings() -> None:
     assert text == (
         "Updated the playbook **Incident | Response** in Acme: 2 checklists, 2 tasks.\n"
         "Metrics: Time to resolve (duration, target 2 h); Cost (currency).\n"
-        "It replaced the playbook of the same title; its members and visibility are unchanged.\n"
+        "It replaced the playbook of the same title; what your file doesn't mention "
+        "(visibility, members, invitations, default owner, broadcast, webhooks) is unchanged.\n"
         "\n"
         "I ignored 1 thing in the file:\n"
         "- id: ignored\n"
@@ -265,3 +268,32 @@ def test_long_messages_are_cut_at_a_line_with_a_note() -> None:
     assert kept == [f"line {number}" for number in range(len(kept))]  # whole lines only
     assert len(kept) > 50
     assert fit_message("short", limit=1000) == "short"
+
+
+def test_the_archived_list_says_how_to_restore_and_marks_each_playbook() -> None:
+    archived = replace(ONBOARDING, archived_at=datetime(2026, 12, 1, tzinfo=UTC))
+    assert playbook_list([archived], archived=True) == (
+        "**Archived playbooks** (1)\n"
+        "\n"
+        "| Playbook | ID | Visibility | Checklists | Tasks |\n"
+        "|:--|:--|:--|--:|--:|\n"
+        "| Onboarding | `qqqqqqqqqqqqqqqqqqqqqqqqqq` | public, archived | 1 | 1 |\n"
+        "\n"
+        "`/playbook show NAME` shows one in detail; `/playbook export NAME` sends it as a file.\n"
+        "`/playbook restore NAME` lets one start runs again."
+    )
+    assert playbook_list([], archived=True).startswith("There are no archived playbooks you can see")
+    assert "· archived 2026-12-01" in playbook_details(archived)
+
+
+def test_archiving_answers_say_what_changed_and_the_way_back() -> None:
+    archived = replace(ONBOARDING, archived_at=datetime(2026, 12, 1, tzinfo=UTC))
+    assert archive_changed(archived, already=False) == (
+        "Archived **Onboarding**: it starts no new runs and is left out of `/playbook list` and the run "
+        "form. Its runs and insights stay. `/playbook restore Onboarding` brings it back."
+    )
+    assert archive_changed(archived, already=True) == (
+        "**Onboarding** is already archived. `/playbook restore Onboarding` brings it back."
+    )
+    assert archive_changed(ONBOARDING, already=False).startswith("Restored **Onboarding**: it can start runs")
+    assert archive_changed(ONBOARDING, already=True) == "**Onboarding** is not archived; it can start runs."

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import select
@@ -126,3 +127,16 @@ async def test_deleting_is_soft_and_frees_the_title(session_factory: Factory) ->
         with pytest.raises(NotFoundError):
             await repository.update(replace(stored, description="too late"))
         assert await repository.add(factories.playbook("Gone"))
+
+
+async def test_an_archived_playbook_keeps_its_archive_time_and_title(session_factory: Factory) -> None:
+    [stored] = await _add(session_factory, factories.playbook())
+    archived = replace(stored, archived_at=datetime(2026, 12, 6, 2, 30, tzinfo=UTC))
+    async with session_factory.begin() as session:
+        await PlaybookRepository(session).update(archived)
+
+    async with session_factory() as session:
+        repository = PlaybookRepository(session)
+        assert await repository.get(stored.id) == archived
+        assert await repository.get_by_title(TEAM, stored.title) == archived  # its title stays taken
+        assert await repository.list_for_team([TEAM]) == [archived]  # the services filter the lists
