@@ -140,9 +140,7 @@ async def play(say: Say, workdir: Path) -> str:
             say("  the bot acknowledges: " + str(response.get("text", "")).splitlines()[0])
             channel = await _wait_for_run_channel(alice, team["id"])
             say(f"  run channel ~{channel['name']} created.")
-            posts = await _wait_for_posts(alice, channel["id"], minimum=3)
-            checklists = [p for p in posts if (p.get("props") or {}).get("attachments")]
-            first = checklists[1] if len(checklists) > 1 else checklists[0]
+            first = await _wait_for_checklist(alice, channel["id"], "Take ownership")
 
             for item, label in (("Take ownership", "Check"), ("Start a bridge", "Assign to me")):
                 with_item = await _find_button(alice, first["id"], label, item)
@@ -220,12 +218,15 @@ async def _wait_for_run_channel(person: Person, team_id: str) -> dict[str, Any]:
             await asyncio.sleep(0.1)
 
 
-async def _wait_for_posts(person: Person, channel_id: str, minimum: int) -> list[Any]:
+async def _wait_for_checklist(person: Person, channel_id: str, item_text: str) -> dict[str, Any]:
+    """The checklist post whose buttons act on the item mentioning ``item_text``, once the bot has
+    posted it: the run channel fills post by post, so the first posts may not hold it yet."""
     async with asyncio.timeout(WAIT_SECONDS):
         while True:
-            posts: list[Any] = await person.channel_posts(channel_id)
-            if len(posts) >= minimum:
-                return posts
+            for post in await person.channel_posts(channel_id):
+                for attachment in (post.get("props") or {}).get("attachments") or []:
+                    if item_text in str(attachment.get("text", "")) and attachment.get("actions"):
+                        return dict(post)
             await asyncio.sleep(0.1)
 
 
