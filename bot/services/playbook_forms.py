@@ -60,7 +60,8 @@ class Form:
         typed = "" if value is None else str(value).strip()
         if not typed and limit and len(current) > limit:
             return current
-        return typed
+        # Mattermost trims nothing, but the form shows values as they are: an untouched one stays.
+        return current if current and typed == current.strip() else typed
 
     def flag(self, name: str) -> bool:
         """A checkbox (Mattermost sends booleans, older clients the strings ``"true"``/``"false"``)."""

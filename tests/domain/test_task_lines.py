@@ -91,7 +91,7 @@ def test_spans() -> None:
     assert format_span(timedelta(days=8, minutes=5)) == "1w1d5m"
     assert format_span(timedelta(0)) == "0m"
     for bad in ("", "5", "5s", "h"):
-        with pytest.raises(ValueError):
+        with pytest.raises(ValueError, match="is not a time like"):
             parse_span(bad)
 
 

@@ -21,6 +21,7 @@ def upgrade() -> None:
         "playbook_changes",
         sa.Column("id", sa.String(length=26), nullable=False),
         sa.Column("playbook_id", sa.String(length=26), nullable=False),
+        sa.Column("number", sa.Integer(), nullable=False),
         sa.Column("user_id", sa.String(length=26), nullable=False),
         sa.Column("section", sa.String(length=32), nullable=False),
         sa.Column("fields", sa.Text(), nullable=False),
@@ -32,13 +33,10 @@ def upgrade() -> None:
             ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_playbook_changes")),
-    )
-    op.create_index(
-        "ix_playbook_changes_playbook_id_created_at", "playbook_changes", ["playbook_id", "created_at"]
+        sa.UniqueConstraint("playbook_id", "number", name=op.f("uq_playbook_changes_playbook_id_number")),
     )
 
 
 def downgrade() -> None:
     """Drop ``playbook_changes``."""
-    op.drop_index("ix_playbook_changes_playbook_id_created_at", table_name="playbook_changes")
     op.drop_table("playbook_changes")
