@@ -36,9 +36,9 @@ def register(routers: Routers) -> None:
     """Add ``list``, ``show``, ``export`` and the team buttons of a DM import."""
     commands = routers.commands
     commands.command("list", "", "the playbooks of this team you can use", group=GROUP)(list_playbooks)
-    commands.command("show", "NAME", "a playbook's checklists, settings and schedules", group=GROUP)(
-        show_playbook
-    )
+    commands.command(
+        "show", "NAME", "a playbook's checklists, settings, schedules and recent changes", group=GROUP
+    )(show_playbook)
     commands.command("export", "NAME", "sends you a playbook as a JSON file", group=GROUP)(export_playbook)
     routers.actions.action(ImportToTeam)(choose_import_team)
 

@@ -179,6 +179,25 @@ def _channel(playbook: Playbook, usernames: Mapping[str, str], channels: Mapping
             settings.channel_id,
             help_text="Used when runs use one channel",
         ),
+        switch(
+            "sync_add",
+            "Participants",
+            playbook.create_channel_member_on_new_participant,
+            "Add new participants of the run to its channel",
+        ),
+        switch(
+            "sync_remove",
+            "Leavers",
+            playbook.remove_channel_member_on_removed_participant,
+            "Remove people who leave the run from its channel",
+        ),
+        text(
+            "category",
+            "Sidebar category",
+            playbook.category.name if playbook.category.enabled else "",
+            max_length=22,
+            help_text="Put the run channel in this sidebar category; empty for none",
+        ),
     ]
 
 

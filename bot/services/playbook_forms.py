@@ -1,9 +1,8 @@
 """Reading the edit forms of a playbook: a submission becomes the edited playbook, or field errors.
 
-Names typed in the forms are looked up in Mattermost (people by username, channels by name in the
-playbook's team); webhook URLs go through the same address guard as deliveries
-(:func:`bot.net.resolve_public_target`). Every problem is collected and raised at once as a
-:class:`~bot.domain.errors.FormFieldsError` naming its field, so nothing typed is lost.
+Each section has a reader; :class:`~bot.services.form_values.Form` reads the typed values, looks
+names up and collects every problem, raised at once as a
+:class:`~bot.domain.errors.FormFieldsError` naming its field.
 """
 
 from __future__ import annotations
@@ -18,7 +17,6 @@ from bot.domain.playbook import (
     MAX_METRICS,
     ChannelMode,
     ChecklistTemplate,
-    InvalidPlaybookError,
     Metric,
     MetricType,
     Playbook,
@@ -30,143 +28,19 @@ from bot.domain.task_lines import (
     TaskLineError,
     assignees,
     checklist_templates,
+    checklist_texts,
+    format_tasks,
     parse_checklists,
-    parse_span,
     parse_tasks,
 )
-from bot.mattermost.errors import MattermostError
-from bot.net import TargetError, resolve_public_target
+from bot.render.dialogs import TEXT_DEFAULT_MAX, TEXTAREA_MAX
 from bot.render.playbook_forms import CHANNEL_LINK, CHANNEL_NEW_PUBLIC
+from bot.services.form_values import Form
 
 if TYPE_CHECKING:
     from bot.services.context import Services
 
-_NAMES = re.compile(r"[\s,]+")
 _OUTLINE = re.compile(r"^(\d+)[.)]\s*(.*)$")
-
-
-class Form:
-    """A submission being read: its values, and the errors found so far."""
-
-    def __init__(
-        self, services: Services, playbook: Playbook, values: Mapping[str, Any], user_id: str
-    ) -> None:
-        self.services, self.playbook, self.values, self.user_id = services, playbook, values, user_id
-        self.errors: dict[str, str] = {}
-
-    def text(self, name: str, current: str = "", limit: int = 0) -> str:
-        """A text value; empty keeps ``current`` when the form could not show it (too long)."""
-        value = self.values.get(name)
-        typed = "" if value is None else str(value).strip()
-        if not typed and limit and len(current) > limit:
-            return current
-        # Mattermost trims nothing, but the form shows values as they are: an untouched one stays.
-        return current if current and typed == current.strip() else typed
-
-    def flag(self, name: str) -> bool:
-        """A checkbox (Mattermost sends booleans, older clients the strings ``"true"``/``"false"``)."""
-        value = self.values.get(name)
-        return value is True or (isinstance(value, str) and value.lower() == "true")
-
-    def span(self, name: str) -> int:
-        """An interval in seconds (``1h``), 0 when empty."""
-        typed = self.text(name)
-        if not typed:
-            return 0
-        try:
-            return int(parse_span(typed).total_seconds())
-        except ValueError:
-            self.errors[name] = "Write a time like 15m, 1h, 1d or 1d12h."
-            return 0
-
-    async def people(self, name: str) -> tuple[str, ...]:
-        """The ids of the people named (``@alice bob``); each must be on the playbook's team."""
-        found: list[str] = []
-        for word in _words(self.text(name)):
-            user = await self.services.people.by_username(word.removeprefix("@"))
-            on_team = user is not None and await self.services.people.is_team_member(
-                self.playbook.team_id, user.id
-            )
-            if user is None or not on_team:
-                self.errors[name] = f"I don't know {word} on this team."
-            elif user.id not in found:
-                found.append(user.id)
-        return tuple(found)
-
-    async def channels(self, name: str) -> tuple[str, ...]:
-        """The ids of the team's channels named (``~town-square``)."""
-        found: list[str] = []
-        for word in _words(self.text(name)):
-            channel = await self.services.gateway.channel_by_name(
-                self.playbook.team_id, word.removeprefix("~")
-            )
-            if channel is None or not await self._usable(channel.id, channel.type):
-                self.errors[name] = f"I can't find the channel {word} in this team."
-            elif channel.id not in found:
-                found.append(channel.id)
-        return tuple(found)
-
-    async def channel(self, name: str) -> str:
-        """A channel picked with the channel picker ('' when none)."""
-        channel_id = self.text(name)
-        if not channel_id:
-            return ""
-        try:
-            channel = await self.services.gateway.channel(channel_id)
-        except MattermostError:
-            channel = None
-        if channel is None or channel.team_id != self.playbook.team_id or channel.is_archived:
-            self.errors[name] = "Choose a channel of this team."
-            return ""
-        if not await self._usable(channel.id, channel.type):
-            self.errors[name] = "Choose a channel you are a member of."
-            return ""
-        return channel.id
-
-    async def user(self, name: str) -> str:
-        """A person picked with the user picker ('' when none)."""
-        user_id = self.text(name)
-        if user_id and not await self.services.people.is_team_member(self.playbook.team_id, user_id):
-            self.errors[name] = "Choose someone on this team."
-            return ""
-        return user_id
-
-    async def urls(self, name: str) -> tuple[str, ...]:
-        """Webhook URLs, one a line, each vetted by the address guard."""
-        urls = tuple(dict.fromkeys(line.strip() for line in self.text(name).splitlines() if line.strip()))
-        for url in urls:
-            try:
-                await resolve_public_target(url, allow_private=self.services.allow_private_webhook_addresses)
-            except TargetError as error:
-                self.errors[name] = f"{url}: {error}"
-        return urls
-
-    async def _usable(self, channel_id: str, kind: str) -> bool:
-        """Public channels, and private ones the person is in."""
-        if kind == "O":
-            return True
-        if kind != "P":
-            return False
-        return self.user_id in await self.services.gateway.channel_member_ids(channel_id)
-
-    def done(self, edited: Playbook, fields: Mapping[str, str]) -> Playbook:
-        """The edited playbook, or every error found (rule breaks placed under ``fields``' elements)."""
-        try:
-            edited.validated()
-        except InvalidPlaybookError as error:
-            for problem in error.problems:
-                key = next((name for prefix, name in fields.items() if problem.field.startswith(prefix)), "")
-                if key:
-                    self.errors.setdefault(key, problem.message)
-                else:
-                    self.errors.setdefault(next(iter(fields.values())), str(problem))
-        if self.errors:
-            raise FormFieldsError(self.errors)
-        return edited
-
-
-def _words(text: str) -> list[str]:
-    return [word for word in _NAMES.split(text) if word]
 
 
 async def _general(form: Form, playbook: Playbook) -> Playbook:
@@ -176,8 +50,8 @@ async def _general(form: Form, playbook: Playbook) -> Playbook:
         form.errors["admins"] = "A playbook needs at least one admin."
     edited = replace(
         playbook,
-        title=form.text("title", playbook.title, 150),
-        description=form.text("description", playbook.description, 3000),
+        title=form.text("title", playbook.title, TEXT_DEFAULT_MAX),
+        description=form.text("description", playbook.description, TEXTAREA_MAX),
         public=form.flag("public"),
         admin_ids=admins,
         member_ids=tuple(dict.fromkeys(admins + members)),
@@ -195,7 +69,9 @@ async def _channel(form: Form, playbook: Playbook) -> Playbook:
         mode=ChannelMode.LINK_EXISTING_CHANNEL if mode == CHANNEL_LINK else ChannelMode.CREATE_NEW_CHANNEL,
         create_public_channel=mode == CHANNEL_NEW_PUBLIC,
         channel_id=channel_id,
-        channel_name_template=form.text("name_template", playbook.channel.channel_name_template, 150),
+        channel_name_template=form.text(
+            "name_template", playbook.channel.channel_name_template, TEXT_DEFAULT_MAX
+        ),
         run_number_prefix=form.text("prefix"),
         new_channel_only=playbook.channel.new_channel_only and mode != CHANNEL_LINK,
     )
@@ -203,20 +79,29 @@ async def _channel(form: Form, playbook: Playbook) -> Playbook:
         "channel_name_template": "name_template",
         "run_number_prefix": "prefix",
         "channel_id": "channel",
+        "category_name": "category",
     }
-    return form.done(replace(playbook, channel=settings), fields)
+    category = form.text("category")
+    edited = replace(
+        playbook,
+        channel=settings,
+        create_channel_member_on_new_participant=form.flag("sync_add"),
+        remove_channel_member_on_removed_participant=form.flag("sync_remove"),
+        category=replace(playbook.category, enabled=bool(category), name=category or playbook.category.name),
+    )
+    return form.done(edited, fields)
 
 
 async def _messages(form: Form, playbook: Playbook) -> Playbook:
     welcome = replace(
         playbook.welcome_message,
         enabled=form.flag("welcome_on"),
-        message=form.text("welcome", playbook.welcome_message.message, 3000),
+        message=form.text("welcome", playbook.welcome_message.message, TEXTAREA_MAX),
     )
     summary = replace(
         playbook.run_summary,
         enabled=form.flag("summary_on"),
-        template=form.text("summary", playbook.run_summary.template, 3000),
+        template=form.text("summary", playbook.run_summary.template, TEXTAREA_MAX),
     )
     edited = replace(playbook, welcome_message=welcome, run_summary=summary)
     return form.done(edited, {"message_on_join": "welcome", "run_summary": "summary"})
@@ -278,7 +163,7 @@ async def _retrospective(form: Form, playbook: Playbook) -> Playbook:
         playbook.retrospective,
         enabled=form.flag("retro_on"),
         reminder_interval_seconds=form.span("interval"),
-        template=form.text("template", playbook.retrospective.template, 3000),
+        template=form.text("template", playbook.retrospective.template, TEXTAREA_MAX),
     )
     old = {metric.title: metric for metric in playbook.metrics}
     metrics: list[Metric] = []
@@ -376,17 +261,27 @@ async def read_checklist(
     form = Form(services, playbook, values, user_id)
     if index >= len(playbook.checklists):
         raise FormFieldsError({"title": "This checklist no longer exists; open the edit overview again."})
-    try:
-        tasks = parse_tasks(form.text("tasks"))
-    except TaskLineError as error:
-        raise FormFieldsError({"tasks": error.message}) from error
-    title = form.text("title", playbook.checklists[index].title, 150)
-    (checklist,) = await checklists_of(form, "tasks", (ChecklistText(title, tasks),))
+    current = playbook.checklists[index]
+    shown = format_tasks(checklist_texts((current,), await _usernames(services, current))[0].tasks)
+    typed = form.text("tasks", shown, TEXTAREA_MAX)
+    title = form.text("title", current.title, TEXT_DEFAULT_MAX)
+    if typed == shown and len(shown) > TEXTAREA_MAX:  # too long to show: kept as it is
+        checklist = replace(current, title=title)
+    else:
+        try:
+            tasks = parse_tasks(typed)
+        except TaskLineError as error:
+            raise FormFieldsError({"tasks": error.message}) from error
+        (checklist,) = await checklists_of(form, "tasks", (ChecklistText(title, tasks),))
     checklists = (*playbook.checklists[:index], checklist, *playbook.checklists[index + 1 :])
     return form.done(
         replace(playbook, checklists=checklists),
         {f"checklists[{index}].title": "title", "checklists": "tasks"},
     )
+
+
+async def _usernames(services: Services, checklist: ChecklistTemplate) -> dict[str, str]:
+    return await services.people.usernames(item.assignee_id for item in checklist.items if item.assignee_id)
 
 
 READERS: dict[Section, Callable[[Form, Playbook], Awaitable[Playbook]]] = {

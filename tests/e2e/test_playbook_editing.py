@@ -15,6 +15,7 @@ from mattermost_sim.client import Person
 from tests.waiting import eventually
 
 from .conftest import Harness
+from .test_playbooks_chat import send_files
 from .test_run_start import bot_id, bot_posts
 from .test_webhooks import Receiver, open_harness, receiver  # noqa: F401 - fixtures
 
@@ -57,7 +58,8 @@ async def open_section(harness: Harness, person: Person, title: str, section: st
     reply = await harness.command(person, f"/playbook edit {title}")
     assert reply["text"].startswith(f"#### Edit {title}")
     overview = await person.next_ephemeral()
-    assert overview["message"].startswith(f"#### Edit {title}")
+    while not overview["message"].startswith(f"#### Edit {title}"):  # earlier answers shown first
+        overview = await person.next_ephemeral()
     await person.click(overview["id"], section)
     return await person.next_dialog()
 
@@ -145,7 +147,13 @@ SECTIONS: list[tuple[str, dict[str, Any], str, dict[str, Any], str]] = [
         {"admins": "@nobody-of-that-name"},
         "admins",
     ),
-    ("channel", {"name_template": "Outage: <name>"}, "Outage: <name>", {"mode": "link"}, "channel"),
+    (
+        "channel",
+        {"name_template": "Outage: <name>", "category": "Outages", "sync_remove": False},
+        "Outage: <name>",
+        {"mode": "link"},
+        "channel",
+    ),
     (
         "messages",
         {"welcome": "Hello responders!"},
@@ -234,3 +242,65 @@ async def test_a_copy_of_a_playbook_and_a_blank_one(harness: Harness) -> None:
     await create(harness, "Empty one", "blank")
     assert "Triage" in await show(harness, "Outages copy")
     assert "Triage" not in await show(harness, "Empty one")
+
+
+async def test_the_pickers_choose_the_default_owner_and_the_linked_channel(harness: Harness) -> None:
+    await create(harness, "Outages")
+    alice_id = await harness.alice.my_id()
+    dialog = await open_section(harness, harness.alice, "Outages", "people")
+    assert elements(dialog)["owner"]["data_source"] == "users"
+    answer = await harness.alice.submit_dialog(
+        dialog, {**filled(dialog), "owner_on": True, "owner": alice_id}
+    )
+    assert answer == {}
+    await harness.settle()
+    dialog = await open_section(harness, harness.alice, "Outages", "people")
+    assert elements(dialog)["owner"]["default"] == alice_id  # the picker shows the chosen person
+
+    dialog = await open_section(harness, harness.alice, "Outages", "channel")
+    assert elements(dialog)["channel"]["data_source"] == "channels"
+    wrong = await harness.alice.submit_dialog(dialog, {**filled(dialog), "mode": "link", "channel": "x" * 26})
+    assert wrong["errors"]["channel"] == "Choose a channel of this team."
+    submission = {**filled(dialog), "mode": "link", "channel": harness.town_square_id}
+    assert await harness.alice.submit_dialog(dialog, submission) == {}
+    await harness.settle()
+
+    text = await show(harness, "Outages")
+    assert "Default owner: @alice" in text
+    assert "Run channel: an existing channel, linked to each run" in text
+
+
+async def test_checklists_too_long_for_one_box_are_edited_one_at_a_time(harness: Harness) -> None:
+    alice = harness.alice
+    tasks = "\n".join(f"      - title: Check the replica number {n} and note its lag" for n in range(40))
+    text = (
+        f"version: 1\ntitle: Long\nchecklists:\n  - title: Replicas\n    items:\n{tasks}\n"
+        f"  - title: Wrap up\n    items:\n{tasks}\n"
+    )
+    direct = await alice.direct_channel_with(bot_id(harness))
+    await send_files(alice, direct["id"], [("long.yaml", text.encode())])
+    await harness.settle()
+
+    dialog = await open_section(harness, alice, "Long", "checklist0")
+    assert elements(dialog)["title"]["default"] == "Replicas"
+    assert elements(dialog)["tasks"]["default"].count("\n") == 39
+    bad = await alice.submit_dialog(dialog, {"title": "Replicas", "tasks": "- Ok\n- Broken  soon"})
+    assert bad["errors"]["tasks"].startswith("Line 2: I don't know what `soon` is.")
+    added = elements(dialog)["tasks"]["default"] + "\n- Check the primary  @alice  +1h"
+    good = {"title": "Replicas", "tasks": added}
+    assert await alice.submit_dialog(dialog, good) == {}
+    await harness.settle()
+    assert "Check the primary" in await show(harness, "Long")
+
+    outline = await open_section(harness, alice, "Long", "checklists")
+    assert elements(outline)["outline"]["default"] == "1. Replicas\n2. Wrap up"
+    moved = {"outline": "2. Wrapping up\n1. Replicas\nFollow up"}  # rename, reorder, add
+    assert await alice.submit_dialog(outline, moved) == {}
+    await harness.settle()
+    shown = await show(harness, "Long")
+    assert shown.index("Wrapping up") < shown.index("Replicas") < shown.index("Follow up")
+    assert "Check the replica number 39" in shown  # the tasks moved with their checklist
+    cut = await open_section(harness, alice, "Long", "checklists")
+    assert await alice.submit_dialog(cut, {"outline": "1. Wrapping up\n2. Replicas"}) == {}  # delete one
+    await harness.settle()
+    assert "Follow up" not in await show(harness, "Long")
