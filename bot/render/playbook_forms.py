@@ -33,6 +33,18 @@ CHECKLISTS_HELP = "## Checklist title, then its tasks: - Title  /command  @perso
 PEOPLE_HELP = "Usernames, e.g. @alice @bob"
 CHANNELS_HELP = "Channel names, e.g. ~town-square ~incidents"
 SPAN_HELP = "e.g. 15m, 1h, 1d or 1d12h"
+TASK_GRAMMAR = (
+    "One task a line; after the title, two spaces apart and each optional: a `/command`, the "
+    "assignee (`@alice`, `@owner` or `@creator`) and the due time after the run starts (`+15m`, "
+    "`+2h`, `+1d`). An indented line below a task is its description.\n"
+    "Example: `- Page the DBA  /page dba  @oncall  +15m`"
+)
+OUTLINE_INTRO = (
+    "The checklists are too long for one form: here are their titles, one a line. Keep a line's "
+    "number to keep its tasks; rename, reorder or delete lines, or add a title for a new checklist. "
+    "Each checklist's tasks have their own form (the *Tasks of …* buttons)."
+)
+CHECKLISTS_INTRO = "`## Title` starts a checklist: add, rename, delete or move the blocks. " + TASK_GRAMMAR
 
 SECTION_TITLES: dict[Section, str] = {
     Section.GENERAL: "General",
@@ -94,6 +106,8 @@ def section_dialog(
     """The form of one section of ``playbook``, filled with its current values."""
     build = _BUILDERS[section]
     intro = f"**{truncate(' '.join(playbook.title.split()), 200)}** — {SECTION_TITLES[section].lower()}."
+    if section is Section.CHECKLISTS:
+        intro += "\n\n" + (CHECKLISTS_INTRO if checklists_fit(playbook, usernames) else OUTLINE_INTRO)
     return dialog(
         SECTION_TITLES[section], intro, state, PlaybookSectionForm.name, build(playbook, usernames, channels)
     )
@@ -118,9 +132,8 @@ def checklist_dialog(
         text("title", "Title", checklist.title, optional=False, max_length=1024),
         textarea("tasks", "Tasks", format_tasks(checklist.tasks), help_text=TASKS_HELP),
     ]
-    return dialog(
-        f"Checklist {index + 1}", f"**{truncate(checklist.title, 200)}**", state, ChecklistForm.name, elements
-    )
+    intro = f"**{truncate(checklist.title, 200)}**\n\n{TASK_GRAMMAR}"
+    return dialog(f"Checklist {index + 1}", intro, state, ChecklistForm.name, elements)
 
 
 def _general(playbook: Playbook, usernames: Mapping[str, str], channels: Mapping[str, str]) -> list[Element]:
