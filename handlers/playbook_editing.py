@@ -26,9 +26,6 @@ from bot.mattermost.errors import MattermostError
 from bot.render.buttons import dialog_state
 from bot.render.playbook_editing import edit_overview
 from bot.render.playbook_forms import (
-    START_BLANK,
-    START_COPY,
-    START_STARTER,
     checklist_dialog,
     checklists_fit,
     create_playbook_dialog,
@@ -90,13 +87,7 @@ async def submit_create(sub: DialogRequest, form: CreatePlaybookForm, services: 
     title = sub.text("title")
     if not title:
         raise FormFieldsError({"title": "Give the playbook a title."})
-    start = sub.text("start") or START_BLANK
-    if start.startswith(START_STARTER):
-        draft = editing.starter_playbook(start.removeprefix(START_STARTER), form.team_id, sub.user_id)
-    elif start.startswith(START_COPY):
-        draft = await find_playbook(services, sub.user_id, form.team_id, start.removeprefix(START_COPY))
-    else:
-        draft = Playbook("", form.team_id, title)
+    draft = await editing.draft_from(services, sub.user_id, form.team_id, sub.text("start"), title)
     description = sub.text("description") or draft.description
     public = sub.submission.get("public") in (True, "true")
     draft = replace(draft, title=title, description=description, public=public)

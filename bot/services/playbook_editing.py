@@ -17,7 +17,13 @@ from bot.domain.errors import DomainError, FormFieldsError
 from bot.domain.playbook import InvalidPlaybookError, Playbook, can_edit, can_view
 from bot.domain.playbook_changes import MAX_SHOWN_CHANGES, PlaybookChange, Section, changed_fields, merged
 from bot.playbook_format import import_playbook, parse_document
-from bot.services.playbooks import PlaybookConflictError, PlaybookNotFoundError, PlaybookPermissionError
+from bot.render.playbook_forms import START_COPY, START_STARTER
+from bot.services.playbooks import (
+    PlaybookConflictError,
+    PlaybookNotFoundError,
+    PlaybookPermissionError,
+    find_playbook,
+)
 from storage.errors import DuplicateError, StorageError
 from storage.repositories.playbook_changes import PlaybookChangeRepository
 from storage.repositories.playbooks import PlaybookRepository
@@ -148,6 +154,23 @@ async def create_playbook(services: Services, user_id: str, team_id: str, draft:
         raise PlaybookConflictError(error.message) from error
     services.playbook_edits += 1
     return stored
+
+
+async def draft_from(services: Services, user_id: str, team_id: str, start: str, title: str) -> Playbook:
+    """What a new playbook starts from, as the create form names it: ``blank``, ``starter:KEY`` (a
+    bundled starter) or ``copy:ID`` (a playbook the person may see).
+
+    Raises:
+        FormFieldsError: the starter is unknown, or the playbook to copy is not visible (``start``).
+    """
+    try:
+        if start.startswith(START_STARTER):
+            return starter_playbook(start.removeprefix(START_STARTER), team_id, user_id)
+        if start.startswith(START_COPY):
+            return await find_playbook(services, user_id, team_id, start.removeprefix(START_COPY))
+    except DomainError as error:
+        raise FormFieldsError({"start": error.message}) from error
+    return Playbook("", team_id, title)
 
 
 def starter_playbook(key: str, team_id: str, user_id: str) -> Playbook:

@@ -243,6 +243,14 @@ async def test_a_copy_of_a_playbook_and_a_blank_one(harness: Harness) -> None:
     assert "Triage" in await show(harness, "Outages copy")
     assert "Triage" not in await show(harness, "Empty one")
 
+    await harness.command(harness.alice, "/playbook create")
+    dialog = await harness.alice.next_dialog()
+    taken = await harness.alice.submit_dialog(dialog, {"title": "outages", "start": "blank"})
+    assert taken["errors"] == {"title": "Another playbook of this team has this title."}
+    gone = await harness.alice.submit_dialog(dialog, {"title": "New", "start": f"copy:{'x' * 26}"})
+    assert "can't find a playbook" in gone["errors"]["start"]
+    assert await harness.alice.submit_dialog(dialog, {"title": "New", "start": "blank"}) == {}
+
 
 async def test_the_pickers_choose_the_default_owner_and_the_linked_channel(harness: Harness) -> None:
     await create(harness, "Outages")
