@@ -57,32 +57,42 @@ class Form:
             self.errors[name] = "Write a time like 15m, 1h, 1d or 1d12h."
             return 0
 
-    async def people(self, name: str) -> tuple[str, ...]:
-        """The ids of the people named (``@alice bob``); each must be on the playbook's team."""
+    async def people(self, name: str, current: tuple[str, ...] = ()) -> tuple[str, ...]:
+        """The ids of the people named (``@alice bob``); each must be on the playbook's team.
+
+        The form writes someone it cannot name (a deleted account) by id: an id of ``current``
+        is kept as it is."""
         found: list[str] = []
         for word in _words(self.text(name)):
+            if word.removeprefix("@") in current:
+                found.append(word.removeprefix("@"))
+                continue
             user = await self.services.people.by_username(word.removeprefix("@"))
             on_team = user is not None and await self.services.people.is_team_member(
                 self.playbook.team_id, user.id
             )
             if user is None or not on_team:
                 self.errors[name] = f"I don't know {word} on this team."
-            elif user.id not in found:
+            else:
                 found.append(user.id)
-        return tuple(found)
+        return tuple(dict.fromkeys(found))
 
-    async def channels(self, name: str) -> tuple[str, ...]:
-        """The ids of the team's channels named (``~town-square``)."""
+    async def channels(self, name: str, current: tuple[str, ...] = ()) -> tuple[str, ...]:
+        """The ids of the team's channels named (``~town-square``); an id of ``current`` (a channel
+        the bot can no longer read, written by id) is kept as it is."""
         found: list[str] = []
         for word in _words(self.text(name)):
+            if word.removeprefix("~") in current:
+                found.append(word.removeprefix("~"))
+                continue
             channel = await self.services.gateway.channel_by_name(
                 self.playbook.team_id, word.removeprefix("~")
             )
             if channel is None or not await self._usable(channel.id, channel.type):
                 self.errors[name] = f"I can't find the channel {word} in this team."
-            elif channel.id not in found:
+            else:
                 found.append(channel.id)
-        return tuple(found)
+        return tuple(dict.fromkeys(found))
 
     async def channel(self, name: str) -> str:
         """A channel picked with the channel picker ('' when none)."""

@@ -44,8 +44,8 @@ _OUTLINE = re.compile(r"^(\d+)[.)]\s*(.*)$")
 
 
 async def _general(form: Form, playbook: Playbook) -> Playbook:
-    admins = await form.people("admins")
-    members = await form.people("members")
+    admins = await form.people("admins", playbook.admin_ids)
+    members = await form.people("members", playbook.member_ids)
     if not admins and "admins" not in form.errors:
         form.errors["admins"] = "A playbook needs at least one admin."
     edited = replace(
@@ -108,7 +108,7 @@ async def _messages(form: Form, playbook: Playbook) -> Playbook:
 
 
 async def _people(form: Form, playbook: Playbook) -> Playbook:
-    invited = await form.people("invited")
+    invited = await form.people("invited", playbook.invites.user_ids)
     owner = await form.user("owner")
     owner_on = form.flag("owner_on")
     if owner_on and not owner and "owner" not in form.errors:
@@ -122,7 +122,7 @@ async def _people(form: Form, playbook: Playbook) -> Playbook:
 
 
 async def _updates(form: Form, playbook: Playbook) -> Playbook:
-    channels = await form.channels("broadcast")
+    channels = await form.channels("broadcast", playbook.status_updates.broadcast_channel_ids)
     broadcast_on = form.flag("broadcast_on")
     if broadcast_on and not channels and "broadcast" not in form.errors:
         form.errors["broadcast"] = "Name at least one channel, or untick the broadcast."
