@@ -21,6 +21,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar, Self
 
+from bot.domain.playbook_changes import Section
 from bot.domain.run import ItemState
 
 ContextValue = str | int
@@ -325,3 +326,50 @@ class ImportToTeam(ActionData):
     post_id: str = wire("p")
     sender_id: str = wire("u")
     team_id: str = wire("t")
+
+
+# Creating and editing playbooks -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CreatePlaybookForm(DialogData):
+    """The *Create a playbook* form, for a playbook of ``team_id`` (signed in, as for runs)."""
+
+    name = "pb_create"
+    team_id: str = wire("t")
+
+
+@dataclass(frozen=True)
+class EditPlaybookSection(ActionData):
+    """*Edit …* on a playbook's edit overview: open the section's form."""
+
+    name = "pb_edit"
+    playbook_id: str = wire("p")
+    section: Section = wire("s")
+
+
+@dataclass(frozen=True)
+class PlaybookSectionForm(DialogData):
+    """The form of one section of a playbook."""
+
+    name = "pb_section"
+    playbook_id: str = wire("p")
+    section: Section = wire("s")
+
+
+@dataclass(frozen=True)
+class EditChecklist(ActionData):
+    """*Edit checklist N*, for checklists too long to edit all at once (``index`` from 0)."""
+
+    name = "pb_edit_cl"
+    playbook_id: str = wire("p")
+    index: int = wire("i")
+
+
+@dataclass(frozen=True)
+class ChecklistForm(DialogData):
+    """The form of one checklist of a playbook: its title and its tasks (``index`` from 0)."""
+
+    name = "pb_checklist"
+    playbook_id: str = wire("p")
+    index: int = wire("i")

@@ -13,10 +13,12 @@ import logging
 from bot.callback_data import ImportToTeam
 from bot.domain.errors import DomainError
 from bot.mattermost.errors import MattermostError
+from bot.render.playbook_editing import change_history
 from bot.render.playbooks import archive_changed, fit_message, playbook_details, playbook_list
 from bot.render.schedules import playbook_schedules
 from bot.services.context import Services
 from bot.services.playbook_archive import set_archived
+from bot.services.playbook_editing import recent_changes
 from bot.services.playbook_import import import_into_chosen_team
 from bot.services.playbooks import export, find_playbook, visible_playbooks
 from bot.services.posting import send_direct
@@ -40,9 +42,9 @@ def register(routers: Routers) -> None:
     commands.command(
         "list", "[archived|all]", "the playbooks of this team you can use (or the archived ones)", group=GROUP
     )(list_playbooks)
-    commands.command("show", "NAME", "a playbook's checklists, settings and schedules", group=GROUP)(
-        show_playbook
-    )
+    commands.command(
+        "show", "NAME", "a playbook's checklists, settings, schedules and recent changes", group=GROUP
+    )(show_playbook)
     commands.command("export", "NAME", "sends you a playbook as a JSON file", group=GROUP)(export_playbook)
     commands.command(
         "archive", "NAME", "stops a playbook from starting runs and hides it (admins)", group=GROUP
@@ -100,11 +102,15 @@ async def show_playbook(call: CommandCall) -> Reply:
     except DomainError as error:
         return Reply(error.message)
     schedules = await schedules_of_playbook(services, playbook.id)
+    changes = await recent_changes(services, playbook.id)
     people = {playbook.default_owner.user_id} | {schedule.owner_id for schedule in schedules}
+    people |= {change.user_id for change in changes}
     usernames = await services.people.usernames(person for person in people if person)
     trigger = services.command_trigger
     details = playbook_details(playbook, usernames=usernames, trigger=trigger)
-    return Reply(fit_message(f"{details}\n\n{playbook_schedules(schedules, usernames, trigger)}"))
+    history = change_history(changes, usernames)
+    text = f"{details}\n\n{playbook_schedules(schedules, usernames, trigger)}"
+    return Reply(fit_message(f"{text}\n\n{history}" if history else text))
 
 
 async def export_playbook(call: CommandCall) -> Reply:

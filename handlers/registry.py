@@ -29,6 +29,7 @@ def build_routers(trigger: str = "playbook") -> Routers:
         channel_settings,
         keywords,
         listening,
+        playbook_editing,
         playbooks,
         retrospectives,
         run_actions,
@@ -45,6 +46,7 @@ def build_routers(trigger: str = "playbook") -> Routers:
     for module in (
         help_commands,
         playbooks,
+        playbook_editing,
         run_start,
         run_commands,
         run_actions,

@@ -12,8 +12,12 @@ from bot.callback_data import (
     AssignToMe,
     CallbackData,
     ChannelSettingName,
+    ChecklistForm,
+    CreatePlaybookForm,
     DialogData,
     DismissFinish,
+    EditChecklist,
+    EditPlaybookSection,
     FinishForm,
     FinishRun,
     IgnoreThread,
@@ -22,6 +26,7 @@ from bot.callback_data import (
     OpenRetrospective,
     OpenUpdateForm,
     PayloadError,
+    PlaybookSectionForm,
     RestoreRun,
     RetrospectiveForm,
     RunFromPrompt,
@@ -31,6 +36,7 @@ from bot.callback_data import (
     ToggleChannelSetting,
     UpdateForm,
 )
+from bot.domain.playbook_changes import Section
 from bot.domain.run import ItemState
 from handlers.registry import build_routers
 
@@ -69,6 +75,11 @@ GOLDEN: list[tuple[CallbackData, dict[str, Any]]] = [
     (RetrospectiveForm(R), {"d": "retrospective", "r": R}),
     (StartRunForm("pb1", "t1"), {"d": "start_run", "p": "pb1", "t": "t1"}),
     (StartRunForm(), {"d": "start_run"}),
+    (CreatePlaybookForm("t1"), {"d": "pb_create", "t": "t1"}),
+    (EditPlaybookSection("pb1", Section.UPDATES), {"a": "pb_edit", "p": "pb1", "s": "updates"}),
+    (PlaybookSectionForm("pb1", Section.GENERAL), {"d": "pb_section", "p": "pb1", "s": "general"}),
+    (EditChecklist("pb1", 0), {"a": "pb_edit_cl", "p": "pb1", "i": 0}),
+    (ChecklistForm("pb1", 2), {"d": "pb_checklist", "p": "pb1", "i": 2}),
 ]
 
 
