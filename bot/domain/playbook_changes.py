@@ -23,6 +23,9 @@ class Section(StrEnum):
     """The parts of a playbook, each edited with its own form."""
 
     CREATED = "created"
+    IMPORTED = "imported"
+    ARCHIVED = "archived"
+    RESTORED = "restored"
     GENERAL = "general"
     CHANNEL = "channel"
     MESSAGES = "messages"
@@ -32,6 +35,11 @@ class Section(StrEnum):
     RETROSPECTIVE = "retrospective"
     KEYWORDS = "keywords"
     CHECKLISTS = "checklists"
+
+
+# Changes to the playbook as a whole; every other section is edited with its own form.
+WHOLE_PLAYBOOK_SECTIONS = frozenset({Section.CREATED, Section.IMPORTED, Section.ARCHIVED, Section.RESTORED})
+FORM_SECTIONS = tuple(section for section in Section if section not in WHOLE_PLAYBOOK_SECTIONS)
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,6 +16,13 @@ from .playbooks import plural
 from .runs import truncate
 
 MAX_SHOWN_FIELDS = 6
+# Changes made to the playbook as a whole rather than through one section's form.
+WHOLE_PLAYBOOK_CHANGES = {
+    Section.CREATED: "created it",
+    Section.IMPORTED: "imported it from a file",
+    Section.ARCHIVED: "archived it",
+    Section.RESTORED: "restored it",
+}
 
 
 def _on(enabled: bool) -> str:
@@ -106,11 +113,13 @@ def change_history(changes: Sequence[PlaybookChange], usernames: Mapping[str, st
     for change in changes:
         who = f"@{usernames[change.user_id]}" if change.user_id in usernames else "someone"
         when = change.at.strftime("%Y-%m-%d %H:%M UTC")
-        if change.section is Section.CREATED:
-            lines.append(f"- {when} {who}: created it")
+        whole = WHOLE_PLAYBOOK_CHANGES.get(change.section)
+        if whole is not None and not change.fields:
+            lines.append(f"- {when} {who}: {whole}")
             continue
         shown = ", ".join(change.fields[:MAX_SHOWN_FIELDS]) + (
             " …" if len(change.fields) > MAX_SHOWN_FIELDS else ""
         )
-        lines.append(f"- {when} {who}: {SECTION_TITLES[change.section].lower()} ({shown})")
+        what = whole if whole is not None else SECTION_TITLES[change.section].lower()
+        lines.append(f"- {when} {who}: {what} ({shown})")
     return "\n".join(lines)

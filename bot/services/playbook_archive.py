@@ -11,6 +11,7 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from bot.domain.playbook import can_edit
+from bot.domain.playbook_changes import PlaybookChange, Section
 from bot.services.playbooks import (
     PlaybookConflictError,
     PlaybookNotFoundError,
@@ -18,6 +19,7 @@ from bot.services.playbooks import (
     find_playbook,
 )
 from storage.errors import StorageError
+from storage.repositories.playbook_changes import PlaybookChangeRepository
 from storage.repositories.playbooks import PlaybookRepository
 
 if TYPE_CHECKING:
@@ -62,6 +64,10 @@ async def set_archived(
                 return ArchiveChange(current, already=True)
             changed = replace(current, archived_at=services.clock() if archived else None)
             await playbooks.update(changed, expected_revision=record.revision)
+            section = Section.ARCHIVED if archived else Section.RESTORED
+            await PlaybookChangeRepository(session).add(
+                PlaybookChange(changed.id, user_id, services.clock(), section, ())
+            )
     except StorageError as error:
         raise PlaybookConflictError(error.message) from error
     services.playbook_edits += 1  # committed: caches of playbooks (keywords, run form) refresh

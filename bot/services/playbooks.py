@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from bot.domain.errors import DomainError
 from bot.domain.playbook import Playbook, can_edit, can_view
+from bot.domain.playbook_changes import PlaybookChange, Section, changed_fields
 from bot.domain.schedules import RunSchedule
 from bot.playbook_format import (
     MAX_DOCUMENT_BYTES,
@@ -28,6 +29,7 @@ from bot.playbook_references import References
 from bot.services.playbook_references import export_names, resolve_references
 from bot.services.schedule_store import replace_file_schedules
 from storage.errors import StorageError
+from storage.repositories.playbook_changes import PlaybookChangeRepository
 from storage.repositories.playbooks import PlaybookRepository
 from storage.repositories.settings import SettingsRepository
 
@@ -173,6 +175,7 @@ async def import_document(
             existing = await playbooks.get_by_title(team_id, imported.title)
             if existing is None:
                 stored = await playbooks.add(imported)
+                fields: tuple[str, ...] = ()
             else:
                 if not can_edit(
                     existing,
@@ -183,6 +186,11 @@ async def import_document(
                     raise _refuse_replacement(existing, user_id, roles)
                 stored = _replacement(existing, imported, result.references)
                 await playbooks.update(stored)
+                fields = changed_fields(existing, stored)
+            if existing is None or fields:
+                await PlaybookChangeRepository(session).add(
+                    PlaybookChange(stored.id, user_id, services.clock(), Section.IMPORTED, fields)
+                )
             schedules = await replace_file_schedules(
                 session, stored, owner_id=user_id, owner_timezone=owner_timezone, now=services.clock()
             )

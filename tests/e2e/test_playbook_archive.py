@@ -74,6 +74,9 @@ async def test_an_archived_playbook_starts_no_runs_and_keeps_its_runs(harness: H
         == f"Restored **{TITLE}**: it can start runs again and is listed in `/playbook list`."
     )
     assert TITLE in (await harness.command(harness.alice, "/playbook list"))["text"]
+    history = (await harness.command(harness.alice, f'/playbook show "{TITLE}"'))["text"]
+    assert history.index("@alice: restored it") < history.index("@alice: archived it")
+    assert "@alice: imported it from a file" in history
     assert sorted(await run_form_playbooks(harness)) == sorted([TITLE, "Release"])
     await start_run(harness, TITLE, "Cache cold")
     assert "- Runs started: 2 (this week: " in await stats_reply(harness)

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from bot.domain.playbook import ChecklistTemplate, Playbook
-from bot.domain.playbook_changes import PlaybookChange, Section
+from bot.domain.playbook_changes import FORM_SECTIONS, PlaybookChange, Section
 from bot.playbook_format import import_playbook, parse_document
 from bot.render.playbook_editing import change_history, edit_overview
 from bot.render.playbook_forms import (
@@ -49,7 +49,7 @@ def assert_valid(dialog: dict[str, Any]) -> None:
     assert dialog_problems(dialog) == []
 
 
-@pytest.mark.parametrize("section", [s for s in Section if s is not Section.CREATED], ids=str)
+@pytest.mark.parametrize("section", FORM_SECTIONS, ids=str)
 def test_each_section_form_is_prefilled_and_valid(section: Section) -> None:
     dialog = section_dialog(section, incident(), NAMES, {TOWN_SQUARE: "town-square"}, STATE)
     assert_valid(dialog)
@@ -101,11 +101,15 @@ def test_change_history() -> None:
     at = datetime(2026, 12, 6, 2, 14, tzinfo=UTC)
     changes = [
         PlaybookChange("p", ALICE, at, Section.UPDATES, ("status_updates.reminder_message_template",)),
+        PlaybookChange("p", ALICE, at, Section.ARCHIVED, ()),
+        PlaybookChange("p", ALICE, at, Section.IMPORTED, ("title", "checklists")),
         PlaybookChange("p", "gone", at, Section.CREATED, ()),
     ]
     assert change_history(changes, NAMES) == (
         "**Recent changes**\n"
         "- 2026-12-06 02:14 UTC @alice: status updates (status_updates.reminder_message_template)\n"
+        "- 2026-12-06 02:14 UTC @alice: archived it\n"
+        "- 2026-12-06 02:14 UTC @alice: imported it from a file (title, checklists)\n"
         "- 2026-12-06 02:14 UTC someone: created it"
     )
     assert change_history([], NAMES) == ""
