@@ -42,7 +42,7 @@ from bot.domain.run import (
     open_items_for,
     overdue_items,
     progress,
-    record_command_run,
+    record_command_copied,
     remove_item,
     remove_participants,
     rename_item,
@@ -54,7 +54,7 @@ from bot.domain.run import (
     start_run,
     unfollow,
 )
-from bot.domain.timeline import TimelineEventType, render_summary
+from bot.domain.timeline import TimelineEventType, event, render_summary
 
 T0 = datetime(2026, 7, 1, 9, 0, tzinfo=UTC)
 LATER = T0 + timedelta(minutes=5)
@@ -428,15 +428,26 @@ def test_renaming_an_item() -> None:
         rename_item(run, checklist_id, item_id, "   ", actor_id="alice", at=LATER)
 
 
-def test_recording_a_command_run() -> None:
+def test_handing_over_a_command_records_a_copy_never_a_run() -> None:
     run = new_run()
     checklist_id, item_id = ids_of(run, 1, 1)
-    change = record_command_run(run, checklist_id, item_id, actor_id="bob", at=LATER)
-    assert at(change.run, 1, 1).command_last_run_at == LATER
-    assert render_summary(change.events[0], mention) == "@bob ran the slash command `/zoom start`"
+    change = record_command_copied(run, checklist_id, item_id, actor_id="bob", at=LATER)
+    assert at(change.run, 1, 1).command_last_run_at is None
+    assert render_summary(change.events[0], mention) == "@bob copied `/zoom start`"
     checklist_id, item_id = ids_of(run, 2, 1)
     with pytest.raises(InvalidChangeError, match="has no slash command"):
-        record_command_run(run, checklist_id, item_id, actor_id="bob", at=LATER)
+        record_command_copied(run, checklist_id, item_id, actor_id="bob", at=LATER)
+
+
+def test_an_older_ran_the_command_event_reads_as_a_copy() -> None:
+    legacy = event(
+        TimelineEventType.RAN_SLASH_COMMAND,
+        LATER,
+        "bob",
+        "{actor} ran the slash command `{command}`",
+        command="/page dba",
+    )
+    assert render_summary(legacy, mention) == "@bob copied `/page dba`"
 
 
 # Adding and removing items ----------------------------------------------------------------------

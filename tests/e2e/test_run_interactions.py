@@ -211,7 +211,9 @@ async def test_assign_to_me_and_run_command_buttons(world: RunWorld) -> None:
     await world.alice.click(world.checklist_ids[0], "i4run")
     note = await ephemeral(world.alice, "copy")
     assert f"```\n{BRIDGE_COMMAND}\n```" in note["message"]
-    assert f"ran the slash command `{BRIDGE_COMMAND}`" in await world.timeline()
+    timeline = await world.timeline()
+    assert f"@alice copied `{BRIDGE_COMMAND}`" in timeline
+    assert "ran the slash command" not in timeline  # the bot only showed it; nothing ran
 
 
 # Slash commands -----------------------------------------------------------------------------------
