@@ -15,7 +15,7 @@ from typing import Any
 
 from bot.callback_data import OpenUpdateForm
 from bot.domain.playbook import Playbook
-from bot.domain.run import Run, RunItem, iter_items, progress
+from bot.domain.run import Progress, Run, RunItem, count_items, iter_items, progress
 from bot.domain.timeline import TimelineEvent, TimelineEventType, render_summary
 from bot.render.buttons import button
 from bot.security import ContextSigner
@@ -93,9 +93,14 @@ def due_text(item: RunItem, now: datetime, *, active: bool = True) -> str:
 
 
 def progress_text(run: Run) -> str:
-    """``3/12 done (25%)``."""
-    counted = progress(run)
-    return f"{counted.done}/{counted.total} done ({counted.percent}%)"
+    """``3/12 done``, or ``0/6 done · 1 skipped``: skipped tasks are neither done nor counted."""
+    return counts_text(progress(run))
+
+
+def counts_text(counted: Progress, *, skipped: bool = True) -> str:
+    """``3/12 done`` and, with ``skipped`` tasks among them, `` · 1 skipped``."""
+    text = f"{counted.done}/{counted.total} done"
+    return f"{text} · {counted.skipped} skipped" if skipped and counted.skipped else text
 
 
 def status_text(run: Run) -> str:
@@ -140,12 +145,12 @@ def run_title(run: Run) -> str:
 
 
 def checklist_header(run: Run, checklist_no: int) -> str:
-    """``**1. Triage** — 2/6 done``."""
+    """``**1. Triage** — 2/6 done`` (``2/5 done · 1 skipped`` with a skipped task)."""
     checklist = run.checklists[checklist_no - 1]
-    done = sum(1 for item in checklist.items if item.state.is_done)
+    counted = count_items(checklist.items)
     title = truncate(one_line(checklist.title), 1024)
     finished = " · _run finished_" if run.is_finished else ""
-    return f"**{checklist_no}. {title}** — {done}/{len(checklist.items)} done{finished}"
+    return f"**{checklist_no}. {title}** — {counts_text(counted)}{finished}"
 
 
 # Texts ----------------------------------------------------------------------------------------

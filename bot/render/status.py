@@ -48,7 +48,8 @@ def update_post(run: Run, update: StatusUpdate, names: Names) -> Post:
     counted = progress(run)
     people = len(run.participant_ids)
     footer = [
-        f"{counted.done} of {counted.total} tasks done",
+        f"{counted.done} of {counted.total} tasks done"
+        + (f" · {counted.skipped} skipped" if counted.skipped else ""),
         f"{people} participant" + ("" if people == 1 else "s"),
     ]
     if update.next_reminder_at is not None:

@@ -344,14 +344,22 @@ def test_locate_in_a_run_without_checklists_or_tasks() -> None:
 # Queries ----------------------------------------------------------------------------------------
 
 
-def test_progress_counts_closed_and_skipped_as_done_over_all_items() -> None:
+def test_progress_leaves_skipped_tasks_out_of_done_and_out_of_the_total() -> None:
     run = new_run()
     run = set_state(run, 1, 1, ItemState.CLOSED).run
     run = set_state(run, 1, 2, ItemState.SKIPPED).run
     run = set_state(run, 1, 3, ItemState.IN_PROGRESS).run
     counted = progress(run)
-    assert (counted.done, counted.total, counted.outstanding, counted.in_progress) == (2, 5, 3, 1)
-    assert counted.percent == 40
+    assert (counted.done, counted.total, counted.outstanding, counted.in_progress) == (1, 4, 3, 1)
+    assert (counted.skipped, counted.all) == (1, 5)
+    assert counted.percent == 25
+
+
+def test_a_skipped_task_is_neither_done_nor_outstanding() -> None:
+    assert [state for state in ItemState if state.is_done] == [ItemState.CLOSED]
+    assert [state for state in ItemState if state.is_outstanding] == [ItemState.OPEN, ItemState.IN_PROGRESS]
+    run = set_state(new_run(), 1, 1, ItemState.SKIPPED).run
+    assert progress(run).done == 0
 
 
 def test_progress_of_a_run_without_tasks_is_zero_of_zero() -> None:

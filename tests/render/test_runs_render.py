@@ -26,7 +26,9 @@ from bot.render.runs import (
     MAX_HEADER_RUNES,
     MAX_MESSAGE_RUNES,
     channel_header,
+    checklist_header,
     info_text,
+    progress_text,
     timeline_text,
     welcome_message,
 )
@@ -240,3 +242,12 @@ def test_welcome_message_only_when_the_playbook_has_one() -> None:
     assert welcome_message(a_run(), welcoming, channel_name="inc-42").startswith(
         "#### Welcome to Incident: DB down in ~inc-42\n"
     )
+
+
+def test_a_skipped_task_is_neither_done_nor_counted() -> None:
+    skipped = RunChecklist("cl1", "Triage", tuple(item(f"i{n}", f"Task {n}") for n in range(6)))
+    skipped = replace(skipped, items=(*skipped.items, item("i9", "Not needed", state=ItemState.SKIPPED)))
+    run = a_run(checklists=(skipped,))
+    assert progress_text(run) == "0/6 done · 1 skipped"
+    assert checklist_header(run, 1) == "**1. Triage** — 0/6 done · 1 skipped"
+    assert progress_text(a_run(checklists=(replace(skipped, items=skipped.items[:6]),))) == "0/6 done"
