@@ -208,11 +208,13 @@ def info_text(run: Run, names: Names, now: datetime) -> str:
     return truncate("\n".join(lines), MAX_MESSAGE_RUNES)
 
 
-def timeline_text(events: Sequence[TimelineEvent], names: Names) -> str:
-    """``/playbook timeline``: a table of the run's events, oldest first, with the time since the
-    run started; the oldest rows give way when the table would not fit in one message."""
+def timeline_text(run: Run, events: Sequence[TimelineEvent], names: Names) -> str:
+    """``/playbook timeline``: a heading naming the run, then a table of its events, oldest first,
+    with the time since the run started; the oldest rows give way when the table would not fit
+    in one message."""
+    heading = f"#### Timeline of {run_title(run)}"
     if not events:
-        return "Nothing has happened in this run yet."
+        return f"{heading}\nNothing has happened in this run yet."
     started = next((e.at for e in events if e.type is TimelineEventType.RUN_CREATED), events[0].at)
     namer: Callable[[str], str] = lambda user_id: mention(user_id, names)  # noqa: E731
     rows = []
@@ -220,15 +222,14 @@ def timeline_text(events: Sequence[TimelineEvent], names: Names) -> str:
         since = "" if recorded.type is TimelineEventType.RUN_CREATED else _since(recorded.at - started)
         text = one_line(render_summary(recorded, namer)).replace("|", "\\|")
         rows.append(f"| {format_time(recorded.at)} | {since} | {truncate(text, 500)} |")
-    head = ["| Time | Since start | Event |", "|:--|:--|:--|"]
+    head = [heading, "| Time | Since start | Event |", "|:--|:--|:--|"]
     shown = rows
     while len("\n".join(head + shown)) > MAX_MESSAGE_RUNES - 100 and len(shown) > 1:
         shown = shown[len(shown) // 10 or 1 :]
-    text = "\n".join(head + shown)
     hidden = len(rows) - len(shown)
     if hidden:
-        text = f"_{plural(hidden, 'earlier event')} not shown._\n{text}"
-    return text
+        head.insert(1, f"_{plural(hidden, 'earlier event')} not shown._")
+    return "\n".join(head + shown)
 
 
 def _since(span: timedelta) -> str:

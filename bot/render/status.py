@@ -26,6 +26,7 @@ from bot.render.runs import (
     format_time,
     mention,
     post_update_button,
+    progress_text,
     run_label,
     truncate,
 )
@@ -159,10 +160,12 @@ def update_dialog(
 
 
 def todo_text(todo: Todo, now: datetime) -> str:
-    """``/playbook todo``: runs overdue for an update, then open tasks, overdue first."""
+    """``/playbook todo``: runs overdue for an update, then open tasks, overdue first, then the
+    runs in progress the person takes part in."""
     lines = ["#### Your to-do list", *_overdue_section(todo, now), "", *_tasks_section(todo, now)]
     if todo.is_empty:
         lines = ["#### Your to-do list", "Nothing to do: no open tasks and no overdue updates. :tada:"]
+    lines += ["", *_runs_section(todo)]
     return truncate("\n".join(lines), MAX_MESSAGE_RUNES)
 
 
@@ -186,6 +189,17 @@ def _overdue_section(todo: Todo, now: datetime) -> list[str]:
         late = format_duration(now - run.due_at)
         where = f" in ~{run.channel_name}" if run.channel_name else ""
         lines.append(f"- **{truncate(run.run_name, 200)}**{where} — overdue by {late}")
+    return lines
+
+
+def _runs_section(todo: Todo) -> list[str]:
+    lines = ["##### Your runs in progress"]
+    if not todo.runs:
+        return [*lines, "You take part in no run in progress."]
+    for active in todo.runs:
+        where = f" in ~{active.channel_name}" if active.channel_name else ""
+        owner = " · you own it" if active.owned else ""
+        lines.append(f"- **{run_label(active.run)}**{where} — {progress_text(active.run)}{owner}")
     return lines
 
 

@@ -218,6 +218,7 @@ async def test_assign_to_me_and_run_command_buttons(world: RunWorld) -> None:
     note = await ephemeral(world.alice, "copy")
     assert f"```\n{BRIDGE_COMMAND}\n```" in note["message"]
     timeline = await world.timeline()
+    assert timeline.startswith("#### Timeline of INC-00001 · Incident: Database down\n")
     assert f"@alice copied `{BRIDGE_COMMAND}`" in timeline
     assert "ran the slash command" not in timeline  # the bot only showed it; nothing ran
 

@@ -335,3 +335,21 @@ async def test_the_digest_comes_once_each_morning_in_the_persons_time_zone(world
 async def test_settings_explains_its_usage(world: UpdateWorld) -> None:
     response = await world.command("/playbook settings digest maybe")
     assert response["text"] == "Usage: `/playbook settings digest on|off`"
+
+
+async def test_todo_lists_the_runs_you_are_in(world: UpdateWorld) -> None:
+    harness = world.harness
+    text = (await world.command("/playbook todo"))["text"]
+    assert "##### Your runs in progress" in text
+    assert "- **INC-00001 · Incident: Database down** in ~" in text
+    assert "— 0/13 done · you own it" in text
+
+    await harness.mattermost.add_user("bob", team_ids=[harness.team_id])
+    async with harness.person("bob") as bob:
+        await bob.join(harness.town_square_id)
+        before = (await harness.command(bob, "/playbook todo"))["text"]
+        assert "You take part in no run in progress." in before
+        await world.command("/playbook add @bob")
+        after = (await harness.command(bob, "/playbook todo"))["text"]
+    assert "- **INC-00001 · Incident: Database down** in ~" in after
+    assert "you own it" not in after

@@ -168,7 +168,7 @@ def test_timeline_text() -> None:
             task="Take | ownership",
         ),
     ]
-    assert_golden("timeline.md", timeline_text(events, NAMES))
+    assert_golden("timeline.md", timeline_text(a_run(), events, NAMES))
 
 
 # The button contract ----------------------------------------------------------------------------
@@ -228,9 +228,10 @@ def test_header_and_texts_stay_within_limits() -> None:
     assert len(channel_header(long_run)) <= MAX_HEADER_RUNES
     assert len(info_text(long_run, NAMES, NOW)) <= MAX_MESSAGE_RUNES
     many = [run_created(STARTED + timedelta(seconds=n), ALICE, run_name="x" * 300) for n in range(500)]
-    table = timeline_text(many, NAMES)
+    table = timeline_text(long_run, many, NAMES)
     assert len(table) <= MAX_MESSAGE_RUNES
-    assert table.startswith("_")
+    assert table.startswith("#### Timeline of INC-00042 · NNN")
+    assert table.splitlines()[1].startswith("_")
     assert "earlier events not shown" in table
 
 
