@@ -34,6 +34,7 @@ def build_routers(trigger: str = "playbook") -> Routers:
         run_actions,
         run_commands,
         run_insights,
+        run_settings,
         run_start,
         schedules,
         status_updates,
@@ -54,6 +55,7 @@ def build_routers(trigger: str = "playbook") -> Routers:
         listening,
         channel_settings,
         status_updates,
+        run_settings,
         webhooks,
         schedules,
     ):

@@ -57,6 +57,8 @@ class TimelineEventType(StrEnum):
     CHECKLIST_ITEM_REMOVED = "checklist_item_removed"
     CHECKLIST_ITEM_RENAMED = "checklist_item_renamed"
     DUE_DATE_CHANGED = "due_date_changed"
+    BROADCASTS_ENABLED = "broadcasts_enabled"
+    BROADCASTS_DISABLED = "broadcasts_disabled"
     COMMAND_COPIED = "command_copied"
     """A task's slash command was handed to someone to copy: the bot cannot run commands."""
 

@@ -35,6 +35,7 @@ from bot.security import ContextSigner
 MESSAGE_FIELD = "message"
 REMINDER_FIELD = "reminder"
 CUSTOM_FIELD = "reminder_custom"
+FINISH_FIELD = "finish"
 
 TEXTAREA_MAX = 3000
 TEXT_MAX = 150
@@ -146,13 +147,22 @@ def update_dialog(
     }
     if interval_value == CUSTOM and custom_value:
         custom["default"] = custom_value[:TEXT_MAX]
+    finish = {
+        "display_name": "Finish the run",
+        "name": FINISH_FIELD,
+        "type": "bool",
+        "optional": True,
+        "default": "false",
+        "placeholder": "Also finish the run after posting this update",
+        "help_text": "Finishes the run, even with tasks still open.",
+    }
     return {
         "callback_id": UpdateForm.name,
         "title": "Status update",
         "introduction_text": intro,
         "submit_label": "Post",
         "state": state,
-        "elements": [message, reminder, custom],
+        "elements": [message, reminder, custom, finish],
     }
 
 

@@ -80,6 +80,11 @@ def _text(post: dict[str, Any]) -> str:
 
 @pytest.fixture
 async def world(harness: Harness) -> UpdateWorld:
+    return await start_update_world(harness)
+
+
+async def start_update_world(harness: Harness) -> UpdateWorld:
+    """Alice starts “Database down” of the incident playbook; the world around the run."""
     await seed_incident_playbook(harness)
     await harness.command(harness.alice, '/playbook run "Incident Response" Database down')
     await harness.settle()
@@ -334,7 +339,9 @@ async def test_the_digest_comes_once_each_morning_in_the_persons_time_zone(world
 
 async def test_settings_explains_its_usage(world: UpdateWorld) -> None:
     response = await world.command("/playbook settings digest maybe")
-    assert response["text"] == "Usage: `/playbook settings digest on|off`"
+    assert response["text"] == (
+        "Usage: `/playbook settings` in a run's channel, or `/playbook settings digest on|off`"
+    )
 
 
 async def test_todo_lists_the_runs_you_are_in(world: UpdateWorld) -> None:
