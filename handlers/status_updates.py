@@ -35,7 +35,11 @@ def register(routers: Routers) -> None:
     command = routers.commands.command
     in_run = RunAction.VIEW  # the services check the rest in the transaction that acts
     command(
-        "update", "", "post a status update for the run (and set the next reminder)", GROUP, needs=in_run
+        "update",
+        "",
+        "post a status update for the run (and set the next reminder, or finish the run)",
+        GROUP,
+        needs=in_run,
     )(update)
     command("follow", "", "get the run's status updates by direct message", GROUP, needs=in_run)(follow)
     command("unfollow", "", "stop getting the run's status updates", GROUP, needs=in_run)(unfollow)

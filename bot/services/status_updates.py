@@ -13,6 +13,10 @@ at the playbook's default interval (:func:`on_run_started`). When it falls due t
 in the run channel, once; the run then shows as overdue until an update or a snooze schedules the
 next reminder (:mod:`bot.domain.status` explains why reminders don't repeat). Finishing a run
 cancels its reminder, restoring it schedules the next one.
+
+A run whose status updates are off (by its playbook, or for the run with ``/playbook settings``:
+:mod:`bot.services.run_switches`) takes no update and is reminded of nothing; broadcasts go out
+only while the run's broadcasts are on.
 """
 
 from __future__ import annotations
