@@ -59,6 +59,20 @@ def effective_switches(playbook: Playbook | None, overrides: RunOverrides) -> Ru
     )
 
 
+def moved_overrides(own: RunOverrides, before: RunSwitches, wanted: RunSwitches) -> RunOverrides:
+    """The run's overrides once it is set to ``wanted``: a switch the person moved becomes the
+    run's own; one left alone stays as it was (following the playbook if it did)."""
+
+    def pick(now: bool, was: bool, kept: bool | None) -> bool | None:
+        return now if now != was else kept
+
+    return RunOverrides(
+        status_updates=pick(wanted.status_updates, before.status_updates, own.status_updates),
+        broadcasts=pick(wanted.broadcasts, before.broadcasts, own.broadcasts),
+        retrospective=pick(wanted.retrospective, before.retrospective, own.retrospective),
+    )
+
+
 _SWITCH_EVENTS = (
     (
         "status_updates",

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.run import Run
-from bot.domain.run_settings import RunOverrides, RunSwitches, playbook_switches, switch_events
+from bot.domain.run_settings import RunSwitches, moved_overrides, playbook_switches, switch_events
 from bot.domain.timeline import TimelineEvent
 from bot.mattermost.errors import MattermostError
 from bot.render import run_settings as render
@@ -23,7 +23,7 @@ from bot.services import retrospectives, run_refresh, status_updates
 from bot.services.context import Services
 from bot.services.jobs import cancel_job
 from bot.services.run_access import RunAction, RunNotVisibleError, require
-from bot.services.run_switches import RunRules, run_rules
+from bot.services.run_switches import run_rules
 from storage.repositories.run_settings import RunSettingsRepository
 from storage.repositories.runs import RunRepository
 
@@ -67,7 +67,8 @@ async def change(services: Services, run_id: str, user_id: str, wanted: RunSwitc
         if wanted == before:
             return SettingsChange(run, before, before, ())
         at = services.clock()
-        await RunSettingsRepository(session).set(run.id, _moved(rules, wanted), at=at, by=user_id)
+        own = moved_overrides(rules.overrides, before, wanted)
+        await RunSettingsRepository(session).set(run.id, own, at=at, by=user_id)
         events = switch_events(before, wanted, actor_id=user_id, at=at)
         await RunRepository(session).add_timeline_events(run.id, events)
         if wanted.status_updates != before.status_updates:
@@ -82,20 +83,6 @@ async def change(services: Services, run_id: str, user_id: str, wanted: RunSwitc
     run_refresh.schedule_refresh(services, run.id, ())
     run_refresh.spawn(services, _announce(services, run, events), f"settings-{run.id}")
     return SettingsChange(run, before, wanted, events)
-
-
-def _moved(rules: RunRules, wanted: RunSwitches) -> RunOverrides:
-    """The run's overrides with the switches the person moved set; the rest as they were."""
-    before, own = rules.switches, rules.overrides
-
-    def pick(now: bool, was: bool, kept: bool | None) -> bool | None:
-        return now if now != was else kept
-
-    return RunOverrides(
-        status_updates=pick(wanted.status_updates, before.status_updates, own.status_updates),
-        broadcasts=pick(wanted.broadcasts, before.broadcasts, own.broadcasts),
-        retrospective=pick(wanted.retrospective, before.retrospective, own.retrospective),
-    )
 
 
 async def _announce(services: Services, run: Run, events: tuple[TimelineEvent, ...]) -> None:

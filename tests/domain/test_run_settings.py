@@ -11,6 +11,7 @@ from bot.domain.run_settings import (
     RunSwitches,
     StatusUpdatesOffError,
     effective_switches,
+    moved_overrides,
     playbook_switches,
     switch_events,
 )
@@ -31,6 +32,14 @@ def test_a_run_follows_its_playbook_until_it_sets_a_switch() -> None:
     own = RunOverrides(status_updates=False, retrospective=True)
     assert effective_switches(PLAYBOOK, own) == RunSwitches(False, True, True)
     assert playbook_switches(None) == RunSwitches() == effective_switches(None, RunOverrides())
+
+
+def test_only_the_switches_a_person_moves_stop_following_the_playbook() -> None:
+    before = effective_switches(PLAYBOOK, RunOverrides())
+    moved = moved_overrides(RunOverrides(), before, RunSwitches(False, True, False))
+    assert moved == RunOverrides(status_updates=False)
+    again = moved_overrides(moved, RunSwitches(False, True, False), RunSwitches(False, True, True))
+    assert again == RunOverrides(status_updates=False, retrospective=True)
 
 
 def test_each_changed_switch_is_one_timeline_event() -> None:
