@@ -588,7 +588,8 @@ def test_one_outstanding_task_is_said_in_the_singular() -> None:
         finish_run(run, actor_id="alice", at=LATER)
 
 
-def test_finishing_when_everything_is_done_needs_no_confirmation() -> None:
+def test_finishing_when_no_task_is_outstanding_needs_no_confirmation() -> None:
+    # A skipped task is neither done nor outstanding: it is nothing to ask about.
     run = new_run((ChecklistTemplate(title="Only", items=(ChecklistItemTemplate(title="One"),)),))
     run = set_state(run, 1, 1, ItemState.SKIPPED).run
     assert finish_run(run, actor_id="alice", at=LATER).run.is_finished
