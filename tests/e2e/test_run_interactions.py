@@ -66,9 +66,9 @@ class RunWorld:
         return str((await self.command("/playbook timeline"))["text"])
 
 
-async def seed_incident_playbook(harness: Harness) -> None:
+async def seed_incident_playbook(harness: Harness, **changes: Any) -> None:
     """The starter incident playbook, with public run channels, a command on task 1.4 and
-    broadcasts to town square."""
+    broadcasts to town square (and ``changes`` to its other settings, as its admin made them)."""
     document = parse_document(STARTER.read_text(encoding="utf-8"), STARTER.name)
     alice_id = await harness.alice.my_id()
     playbook = import_playbook(document, team_id=harness.team_id, importer_id=alice_id).playbook
@@ -84,6 +84,7 @@ async def seed_incident_playbook(harness: Harness) -> None:
         channel=replace(playbook.channel, create_public_channel=True),
         checklists=checklists,
         status_updates=updates,
+        **changes,
     )
     assert harness.bot.services is not None
     async with harness.bot.services.transaction() as session:

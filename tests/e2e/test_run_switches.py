@@ -13,11 +13,13 @@ from typing import Any
 import pytest
 
 from bot.render.run_replies import NOT_IN_RUN_CHANNEL
+from bot.services.run_access import OWNER_ONLY_FINISH
 from mattermost_sim.client import Person
 
 from .conftest import Harness
 from .test_retrospectives import REMINDER as RETRO_REMINDER
 from .test_retrospectives import finish, seed_playbook, start_run
+from .test_run_interactions import seed_incident_playbook
 from .test_status_updates import UPDATE_HEADING, UpdateWorld, start_update_world
 
 SWITCHES = ("status_updates", "broadcasts", "retrospective")
@@ -118,6 +120,25 @@ async def test_the_update_form_can_also_finish_the_run(world: UpdateWorld) -> No
     assert "All clear, closing." in str(posts[update]["props"])
     await world.advance(timedelta(hours=2))
     assert await world.reminders() == []
+
+
+async def test_finishing_from_the_update_form_needs_the_right_to_finish(harness: Harness) -> None:
+    await seed_incident_playbook(harness, owner_group_only_actions=True)
+    world = await start_update_world(harness, seeded=True)
+    await harness.mattermost.add_user("bob", team_ids=[harness.team_id])
+    await world.command("/playbook add @bob")
+    async with harness.person("bob") as bob:
+        await bob.listen()
+        await world.command("/playbook update", bob)
+        dialog = await bob.next_dialog()
+        submission = {"message": "Closing it myself.", "reminder": "1h", "finish": True}
+        answer = await bob.submit_dialog(
+            dialog, submission, channel_id=world.channel_id, team_id=harness.team_id
+        )
+    assert answer["error"] == OWNER_ONLY_FINISH
+    await harness.settle()
+    assert await world.bot_posts(world.channel_id, "Closing it myself.") == []
+    assert await world.overview_field("Status") == "In progress"
 
 
 async def test_an_unticked_finish_only_posts_the_update(world: UpdateWorld) -> None:

@@ -83,9 +83,11 @@ async def world(harness: Harness) -> UpdateWorld:
     return await start_update_world(harness)
 
 
-async def start_update_world(harness: Harness) -> UpdateWorld:
-    """Alice starts “Database down” of the incident playbook; the world around the run."""
-    await seed_incident_playbook(harness)
+async def start_update_world(harness: Harness, *, seeded: bool = False) -> UpdateWorld:
+    """Alice starts “Database down” of the incident playbook (seeded here unless ``seeded``);
+    the world around the run."""
+    if not seeded:
+        await seed_incident_playbook(harness)
     await harness.command(harness.alice, '/playbook run "Incident Response" Database down')
     await harness.settle()
     channels = await harness.alice.my_channels(harness.team_id)
