@@ -262,6 +262,13 @@ class RetrospectiveForm(RunForm):
 
 
 @dataclass(frozen=True)
+class RunSettingsForm(RunForm):
+    """The run's settings form: status updates, broadcasts and the retrospective on or off."""
+
+    name = "run_settings"
+
+
+@dataclass(frozen=True)
 class StartRunForm(DialogData):
     """The *Run playbook* form, prefilled with ``playbook_id``, for runs in ``team_id``.
 

@@ -124,6 +124,12 @@ class DialogRequest:
         value = self.submission.get(name)
         return "" if value is None else str(value).strip()
 
+    def flag(self, name: str) -> bool:
+        """A ``bool`` element's value: Mattermost sends a boolean; ``"true"`` is read too, and an
+        absent or null value (an unticked optional box) is false."""
+        value = self.submission.get(name)
+        return value is True or (isinstance(value, str) and value.strip().lower() == "true")
+
 
 def _string(body: Mapping[str, Any], name: str, required: bool = True) -> str:
     value = body.get(name, "")

@@ -35,6 +35,7 @@ def build_routers(trigger: str = "playbook") -> Routers:
         run_actions,
         run_commands,
         run_insights,
+        run_settings,
         run_start,
         schedules,
         status_updates,
@@ -56,6 +57,7 @@ def build_routers(trigger: str = "playbook") -> Routers:
         listening,
         channel_settings,
         status_updates,
+        run_settings,
         webhooks,
         schedules,
     ):

@@ -83,12 +83,12 @@ async def on_assign_me(click: ActionRequest, data: AssignToMe, services: Service
 
 
 async def on_run_command(click: ActionRequest, data: RunTaskCommand, services: Services) -> ActionResult:
-    """Show the task's slash command ready to copy, and note on the timeline that it ran.
+    """Show the task's slash command ready to copy, and note on the timeline that it was copied.
 
     Mattermost lets no one run a slash command as another person, so the bot hands it over.
     """
     key = _key(data)
-    result, command = await run_changes.run_item_command(
+    result, command = await run_changes.copy_item_command(
         services, data.run_id, key, actor_id=click.user_id, skip_checklists=(key.checklist_id,)
     )
     ref = find_item(result.run, key.checklist_id, key.item_id)

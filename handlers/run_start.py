@@ -274,4 +274,4 @@ async def _complete_posts(services: Services, run: Run) -> Reply:
 async def timeline_command(call: CommandCall) -> Reply:
     """``/playbook timeline``: the run's events, oldest first."""
     events, names = await run_timeline(call.services, call.run)
-    return Reply(timeline_text(events, names))
+    return Reply(timeline_text(call.run, events, names))

@@ -8,6 +8,7 @@ mistakes (:class:`UsageError`) and domain refusals become the reply here, once.
 
 from __future__ import annotations
 
+import difflib
 import shlex
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -128,8 +129,19 @@ class CommandRouter:
             return CommandCall(request, "help", [], services)
         name, args = words[0].lower(), words[1:]
         if name not in self._routes:
-            return Reply(f"`{words[0]}` is not a `/{self.trigger}` command.\n\n{self.help_text()}")
+            return Reply(self.unknown_text(words[0]))
         return CommandCall(request, name, args, services)
+
+    def unknown_text(self, word: str) -> str:
+        """What to say about a sub-command that does not exist: the closest one, if any is close."""
+        shown = word[:40].replace("`", "")
+        text = f"`{shown}` is not a `/{self.trigger}` command."
+        close = difflib.get_close_matches(word.lower(), self._routes, n=1, cutoff=0.6)
+        if close:
+            route = self._routes[close[0]]
+            usage = f" {route.usage}" if route.usage else ""
+            text += f" Did you mean `/{self.trigger} {route.name}{usage}` ({route.summary})?"
+        return f"{text} `/{self.trigger} help` lists every command."
 
     async def dispatch(self, call: CommandCall) -> Reply:
         """Run the handler of a parsed call, loading and checking the channel's run if it needs one."""

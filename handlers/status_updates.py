@@ -1,5 +1,5 @@
-"""``/playbook update``, ``follow``, ``unfollow``, ``todo``, ``settings digest``; the *Post update*
-and *Snooze* buttons and the update dialog.
+"""``/playbook update``, ``follow``, ``unfollow``, ``todo``; the *Post update* and *Snooze* buttons
+and the update dialog (``settings digest`` lives with the run's settings, :mod:`handlers.run_settings`).
 
 The reminder, delivery and digest jobs and the run hooks are wired in :mod:`bot.services.wiring`.
 """
@@ -35,13 +35,16 @@ def register(routers: Routers) -> None:
     command = routers.commands.command
     in_run = RunAction.VIEW  # the services check the rest in the transaction that acts
     command(
-        "update", "", "post a status update for the run (and set the next reminder)", GROUP, needs=in_run
+        "update",
+        "",
+        "post a status update for the run (and set the next reminder, or finish the run)",
+        GROUP,
+        needs=in_run,
     )(update)
     command("follow", "", "get the run's status updates by direct message", GROUP, needs=in_run)(follow)
     command("unfollow", "", "stop getting the run's status updates", GROUP, needs=in_run)(unfollow)
-    command("todo", "", "your open tasks and the runs overdue for your update", GROUP)(todo)
-    command("settings", "digest on|off", "a daily digest of your to-do list, each morning at 08:00", GROUP)(
-        settings
+    command("todo", "", "your open tasks, the runs overdue for your update, and the runs you are in", GROUP)(
+        todo
     )
     routers.actions.action(OpenUpdateForm)(on_post_update)
     routers.actions.action(SnoozeReminder)(on_snooze)
@@ -99,7 +102,8 @@ async def on_submit(sub: DialogRequest, form: UpdateForm, services: Services) ->
         interval = parse_reminder_interval(written)
     except DomainError as error:  # InvalidIntervalError and its kin: the field is wrong
         return DialogResult(errors={field: error.message})
-    await status_updates.post_update(services, form.run_id, sub.user_id, message, interval)
+    finish = sub.flag(render.FINISH_FIELD)
+    await status_updates.post_update(services, form.run_id, sub.user_id, message, interval, finish=finish)
     return DialogResult()
 
 
@@ -146,19 +150,3 @@ async def todo(call: CommandCall) -> Reply:
     services: Services = call.services
     listing = await digests.todo_for(services, call.user_id)
     return Reply(render.todo_text(listing, services.clock()))
-
-
-async def settings(call: CommandCall) -> Reply:
-    """``/playbook settings digest on|off``."""
-    services: Services = call.services
-    words = [word.lower() for word in call.args]
-    if len(words) != 2 or words[0] != "digest" or words[1] not in ("on", "off"):
-        return Reply(f"Usage: `/{services.command_trigger} settings digest on|off`")
-    on = words[1] == "on"
-    due, zone_name = await digests.set_digest(services, call.user_id, on=on)
-    if due is None:
-        return Reply("Your daily digest is off.")
-    return Reply(
-        f"Your daily digest is on: it comes by direct message at 08:00 ({zone_name}), "
-        f"first on {format_time(due)}."
-    )

@@ -201,24 +201,30 @@ def rename_item(
     return RunChange(put_item(run, ref, revise_item(ref.item, title=new_title)), (recorded,))
 
 
-def record_command_run(
+def record_command_copied(
     run: Run, checklist_id: str, item_id: str, *, actor_id: str, at: datetime
 ) -> RunChange:
-    """Note that an item's slash command ran successfully."""
+    """Note that a person was handed an item's slash command to copy.
+
+    The bot cannot run a command as someone else, so this records only what happened: the command
+    was shown to ``actor_id``, ready to copy. Whether they sent it is theirs to say; the item's
+    ``command_last_run_at`` stays as it was.
+    """
     require_active(run)
     ref = find_item(run, checklist_id, item_id)
     if not ref.item.command.strip():
-        raise InvalidChangeError(f"“{ref.item.title}” has no slash command to run.")
+        raise InvalidChangeError(f"“{ref.item.title}” has no slash command to copy.")
     recorded = event(
-        TimelineEventType.RAN_SLASH_COMMAND,
+        TimelineEventType.COMMAND_COPIED,
         at,
         actor_id,
-        "{actor} ran the slash command `{command}`",
+        "{actor} copied `{command}`",
         command=ref.item.command,
         task=ref.item.title,
         item_id=item_id,
     )
-    return RunChange(put_item(run, ref, revise_item(ref.item, command_last_run_at=at)), (recorded,))
+    # The item's revision moves on so the click is saved like any change to one task.
+    return RunChange(put_item(run, ref, revise_item(ref.item)), (recorded,))
 
 
 # Adding and removing items ----------------------------------------------------------------------

@@ -38,8 +38,15 @@ class ItemState(StrEnum):
 
     @property
     def is_done(self) -> bool:
-        """Closed and skipped items count as done, as in the plugin."""
-        return self in (ItemState.CLOSED, ItemState.SKIPPED)
+        """Only a checked (closed) item is done. The plugin counts skipped items as done too, which
+        shows a run with nothing checked as partly done; here a skipped item is neither done nor
+        outstanding (:attr:`is_outstanding`)."""
+        return self is ItemState.CLOSED
+
+    @property
+    def is_outstanding(self) -> bool:
+        """Open or in progress: work still to do. Skipped items are not."""
+        return self in (ItemState.OPEN, ItemState.IN_PROGRESS)
 
 
 class RunStatus(StrEnum):
@@ -135,7 +142,7 @@ class RunItem:
     @property
     def is_outstanding(self) -> bool:
         """Open or in progress: work still to do."""
-        return not self.state.is_done
+        return self.state.is_outstanding
 
 
 @dataclass(frozen=True, slots=True)
@@ -200,8 +207,9 @@ class ItemRef:
 
 @dataclass(frozen=True, slots=True)
 class Progress:
-    """Task counts. As in the plugin, closed and skipped items are done and every item counts in
-    the total, so skipping a task moves a run towards completion."""
+    """Task counts. Skipped items are neither done nor outstanding: they are left out of
+    :attr:`total`, the tasks that count towards completion, and shown on their own (``0/6 done ·
+    1 skipped``), so skipping a task never reads as progress. (The plugin counts them as done.)"""
 
     open: int
     in_progress: int
@@ -210,11 +218,18 @@ class Progress:
 
     @property
     def total(self) -> int:
-        return self.open + self.in_progress + self.closed + self.skipped
+        """The tasks that count: every task but the skipped ones."""
+        return self.open + self.in_progress + self.closed
+
+    @property
+    def all(self) -> int:
+        """Every task, skipped ones included."""
+        return self.total + self.skipped
 
     @property
     def done(self) -> int:
-        return self.closed + self.skipped
+        """Checked tasks."""
+        return self.closed
 
     @property
     def outstanding(self) -> int:
@@ -222,7 +237,7 @@ class Progress:
 
     @property
     def percent(self) -> int:
-        """Whole percent done, rounded down (0 for a run without tasks)."""
+        """Whole percent of the counted tasks done, rounded down (0 when none count)."""
         return self.done * 100 // self.total if self.total else 0
 
 
@@ -314,7 +329,12 @@ def iter_items(run: Run) -> Iterator[ItemRef]:
 
 def progress(run: Run) -> Progress:
     """How far the run's tasks are."""
-    states = [ref.item.state for ref in iter_items(run)]
+    return count_items(ref.item for ref in iter_items(run))
+
+
+def count_items(items: Iterable[RunItem]) -> Progress:
+    """How far ``items`` (one checklist's, say) are."""
+    states = [item.state for item in items]
     return Progress(
         open=states.count(ItemState.OPEN),
         in_progress=states.count(ItemState.IN_PROGRESS),

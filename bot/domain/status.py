@@ -20,6 +20,7 @@ from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.domain.errors import DomainError
+from bot.domain.run_model import Run
 
 MAX_UPDATE_LENGTH = 16000
 MIN_INTERVAL = timedelta(minutes=1)
@@ -198,15 +199,27 @@ class OverdueRun:
 
 
 @dataclass(frozen=True, slots=True)
+class ActiveRun:
+    """A run in progress that a person takes part in: the run, its channel's name, and whether
+    they own it."""
+
+    run: Run
+    channel_name: str
+    owned: bool = False
+
+
+@dataclass(frozen=True, slots=True)
 class Todo:
-    """What a person has to do: runs overdue for an update, and open tasks, overdue first."""
+    """What a person has to do: runs overdue for an update, and open tasks, overdue first; and
+    the runs in progress they take part in, oldest first."""
 
     overdue_runs: tuple[OverdueRun, ...] = ()
     tasks: tuple[TodoTask, ...] = ()
+    runs: tuple[ActiveRun, ...] = ()
 
     @property
     def is_empty(self) -> bool:
-        """Nothing to report."""
+        """Nothing to do (the runs someone is in are no task of theirs)."""
         return not self.overdue_runs and not self.tasks
 
 

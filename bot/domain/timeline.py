@@ -40,6 +40,7 @@ class TimelineEventType(StrEnum):
     OWNER_CHANGED = "owner_changed"
     ASSIGNEE_CHANGED = "assignee_changed"
     RAN_SLASH_COMMAND = "ran_slash_command"
+    """Recorded by earlier versions when a task's command was shown to copy; shown as a copy."""
     EVENT_FROM_POST = "event_from_post"
     USER_JOINED_LEFT = "user_joined_left"
     PARTICIPANTS_CHANGED = "participants_changed"
@@ -56,6 +57,10 @@ class TimelineEventType(StrEnum):
     CHECKLIST_ITEM_REMOVED = "checklist_item_removed"
     CHECKLIST_ITEM_RENAMED = "checklist_item_renamed"
     DUE_DATE_CHANGED = "due_date_changed"
+    BROADCASTS_ENABLED = "broadcasts_enabled"
+    BROADCASTS_DISABLED = "broadcasts_disabled"
+    COMMAND_COPIED = "command_copied"
+    """A task's slash command was handed to someone to copy: the bot cannot run commands."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,12 +98,18 @@ def render_summary(event_: TimelineEvent, user_name: Callable[[str], str]) -> st
     versions still render.
     """
     parts: list[str] = []
-    for literal, key, _spec, _conversion in string.Formatter().parse(event_.summary):
+    summary = _HONEST_SUMMARIES.get(event_.type, event_.summary)
+    for literal, key, _spec, _conversion in string.Formatter().parse(summary):
         parts.append(literal)
         if key is None:
             continue
         parts.append(_render_value(event_, key, user_name))
     return "".join(parts)
+
+
+_HONEST_SUMMARIES = {TimelineEventType.RAN_SLASH_COMMAND: "{actor} copied `{command}`"}
+"""Summaries shown instead of what older versions stored: they recorded "ran the slash command"
+when the bot had only shown the command to copy, and a timeline must not claim what did not happen."""
 
 
 def _render_value(event_: TimelineEvent, key: str, user_name: Callable[[str], str]) -> str:

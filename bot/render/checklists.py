@@ -6,7 +6,7 @@ the click handlers:
 * ``{"a": "item", "r", "c", "i", "t", "v"}`` puts item ``i`` of checklist ``c`` of run ``r`` into
   state ``t`` (``closed``, ``skipped`` or ``""`` for open), signed at item revision ``v``;
 * ``{"a": "assign_me", "r", "c", "i", "v"}`` assigns the item to the clicker;
-* ``{"a": "run_cmd", "r", "c", "i", "v"}`` runs the item's slash command.
+* ``{"a": "run_cmd", "r", "c", "i", "v"}`` shows the item's slash command ready to copy.
 """
 
 from __future__ import annotations

@@ -125,7 +125,8 @@ def _sections(report: RunReport) -> tuple[list[tuple[str, str]], list[_Section]]
 
 
 def _item_row(checklist_no: int, item_no: int, item: RunItem, who: Callable[[str | None], str]) -> list[Cell]:
-    finished = item.state.is_done or item.state is ItemState.IN_PROGRESS
+    # Who last moved the task out of open (checked, skipped or started it), and when.
+    finished = item.state is not ItemState.OPEN
     return [
         f"{checklist_no}.{item_no}",
         " ".join(item.title.split()),

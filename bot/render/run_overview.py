@@ -92,7 +92,7 @@ def overview_post(
         "text": truncate(run.summary.strip(), MAX_SUMMARY_RUNES) or "_No summary yet._",
         "fields": fields,
         "actions": actions,
-        "footer": f"Playbook: {truncate(one_line(playbook_title), 200)} · {counted.total} tasks",
+        "footer": f"Playbook: {truncate(one_line(playbook_title), 200)} · {plural(counted.all, 'task')}",
     }
     message = f"#### {run_title(run)}"
     return {"message": message, "props": {"attachments": [attachment]}}

@@ -75,7 +75,7 @@ def command_to_copy(ref: ItemRef, command: str) -> str:
     shown = command.strip().replace("```", "` ` `")
     return (
         f"Here is the command of {task(ref)}. I can't run slash commands for you, so copy it into the "
-        f"message box and send it:\n```\n{shown}\n```\nI noted on the run's timeline that you ran it."
+        f"message box and send it:\n```\n{shown}\n```\nThe run's timeline notes that you copied it."
     )
 
 

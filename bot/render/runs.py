@@ -15,7 +15,7 @@ from typing import Any
 
 from bot.callback_data import OpenUpdateForm
 from bot.domain.playbook import Playbook
-from bot.domain.run import Run, RunItem, iter_items, progress
+from bot.domain.run import Progress, Run, RunItem, count_items, iter_items, progress
 from bot.domain.timeline import TimelineEvent, TimelineEventType, render_summary
 from bot.render.buttons import button
 from bot.security import ContextSigner
@@ -93,9 +93,14 @@ def due_text(item: RunItem, now: datetime, *, active: bool = True) -> str:
 
 
 def progress_text(run: Run) -> str:
-    """``3/12 done (25%)``."""
-    counted = progress(run)
-    return f"{counted.done}/{counted.total} done ({counted.percent}%)"
+    """``3/12 done``, or ``0/6 done · 1 skipped``: skipped tasks are neither done nor counted."""
+    return counts_text(progress(run))
+
+
+def counts_text(counted: Progress, *, skipped: bool = True) -> str:
+    """``3/12 done`` and, with ``skipped`` tasks among them, `` · 1 skipped``."""
+    text = f"{counted.done}/{counted.total} done"
+    return f"{text} · {counted.skipped} skipped" if skipped and counted.skipped else text
 
 
 def status_text(run: Run) -> str:
@@ -140,12 +145,12 @@ def run_title(run: Run) -> str:
 
 
 def checklist_header(run: Run, checklist_no: int) -> str:
-    """``**1. Triage** — 2/6 done``."""
+    """``**1. Triage** — 2/6 done`` (``2/5 done · 1 skipped`` with a skipped task)."""
     checklist = run.checklists[checklist_no - 1]
-    done = sum(1 for item in checklist.items if item.state.is_done)
+    counted = count_items(checklist.items)
     title = truncate(one_line(checklist.title), 1024)
     finished = " · _run finished_" if run.is_finished else ""
-    return f"**{checklist_no}. {title}** — {done}/{len(checklist.items)} done{finished}"
+    return f"**{checklist_no}. {title}** — {counts_text(counted)}{finished}"
 
 
 # Texts ----------------------------------------------------------------------------------------
@@ -203,11 +208,13 @@ def info_text(run: Run, names: Names, now: datetime) -> str:
     return truncate("\n".join(lines), MAX_MESSAGE_RUNES)
 
 
-def timeline_text(events: Sequence[TimelineEvent], names: Names) -> str:
-    """``/playbook timeline``: a table of the run's events, oldest first, with the time since the
-    run started; the oldest rows give way when the table would not fit in one message."""
+def timeline_text(run: Run, events: Sequence[TimelineEvent], names: Names) -> str:
+    """``/playbook timeline``: a heading naming the run, then a table of its events, oldest first,
+    with the time since the run started; the oldest rows give way when the table would not fit
+    in one message."""
+    heading = f"#### Timeline of {run_title(run)}"
     if not events:
-        return "Nothing has happened in this run yet."
+        return f"{heading}\nNothing has happened in this run yet."
     started = next((e.at for e in events if e.type is TimelineEventType.RUN_CREATED), events[0].at)
     namer: Callable[[str], str] = lambda user_id: mention(user_id, names)  # noqa: E731
     rows = []
@@ -215,15 +222,14 @@ def timeline_text(events: Sequence[TimelineEvent], names: Names) -> str:
         since = "" if recorded.type is TimelineEventType.RUN_CREATED else _since(recorded.at - started)
         text = one_line(render_summary(recorded, namer)).replace("|", "\\|")
         rows.append(f"| {format_time(recorded.at)} | {since} | {truncate(text, 500)} |")
-    head = ["| Time | Since start | Event |", "|:--|:--|:--|"]
+    head = [heading, "| Time | Since start | Event |", "|:--|:--|:--|"]
     shown = rows
     while len("\n".join(head + shown)) > MAX_MESSAGE_RUNES - 100 and len(shown) > 1:
         shown = shown[len(shown) // 10 or 1 :]
-    text = "\n".join(head + shown)
     hidden = len(rows) - len(shown)
     if hidden:
-        text = f"_{plural(hidden, 'earlier event')} not shown._\n{text}"
-    return text
+        head.insert(1, f"_{plural(hidden, 'earlier event')} not shown._")
+    return "\n".join(head + shown)
 
 
 def _since(span: timedelta) -> str:

@@ -26,6 +26,7 @@ from bot.render.runs import (
     format_time,
     mention,
     post_update_button,
+    progress_text,
     run_label,
     truncate,
 )
@@ -34,6 +35,7 @@ from bot.security import ContextSigner
 MESSAGE_FIELD = "message"
 REMINDER_FIELD = "reminder"
 CUSTOM_FIELD = "reminder_custom"
+FINISH_FIELD = "finish"
 
 TEXTAREA_MAX = 3000
 TEXT_MAX = 150
@@ -48,7 +50,8 @@ def update_post(run: Run, update: StatusUpdate, names: Names) -> Post:
     counted = progress(run)
     people = len(run.participant_ids)
     footer = [
-        f"{counted.done} of {counted.total} tasks done",
+        f"{counted.done} of {counted.total} tasks done"
+        + (f" · {counted.skipped} skipped" if counted.skipped else ""),
         f"{people} participant" + ("" if people == 1 else "s"),
     ]
     if update.next_reminder_at is not None:
@@ -144,13 +147,22 @@ def update_dialog(
     }
     if interval_value == CUSTOM and custom_value:
         custom["default"] = custom_value[:TEXT_MAX]
+    finish = {
+        "display_name": "Finish the run",
+        "name": FINISH_FIELD,
+        "type": "bool",
+        "optional": True,
+        "default": "false",
+        "placeholder": "Also finish the run after posting this update",
+        "help_text": "Finishes the run, even with tasks still open.",
+    }
     return {
         "callback_id": UpdateForm.name,
         "title": "Status update",
         "introduction_text": intro,
         "submit_label": "Post",
         "state": state,
-        "elements": [message, reminder, custom],
+        "elements": [message, reminder, custom, finish],
     }
 
 
@@ -158,10 +170,12 @@ def update_dialog(
 
 
 def todo_text(todo: Todo, now: datetime) -> str:
-    """``/playbook todo``: runs overdue for an update, then open tasks, overdue first."""
+    """``/playbook todo``: runs overdue for an update, then open tasks, overdue first, then the
+    runs in progress the person takes part in."""
     lines = ["#### Your to-do list", *_overdue_section(todo, now), "", *_tasks_section(todo, now)]
     if todo.is_empty:
         lines = ["#### Your to-do list", "Nothing to do: no open tasks and no overdue updates. :tada:"]
+    lines += ["", *_runs_section(todo)]
     return truncate("\n".join(lines), MAX_MESSAGE_RUNES)
 
 
@@ -185,6 +199,17 @@ def _overdue_section(todo: Todo, now: datetime) -> list[str]:
         late = format_duration(now - run.due_at)
         where = f" in ~{run.channel_name}" if run.channel_name else ""
         lines.append(f"- **{truncate(run.run_name, 200)}**{where} — overdue by {late}")
+    return lines
+
+
+def _runs_section(todo: Todo) -> list[str]:
+    lines = ["##### Your runs in progress"]
+    if not todo.runs:
+        return [*lines, "You take part in no run in progress."]
+    for active in todo.runs:
+        where = f" in ~{active.channel_name}" if active.channel_name else ""
+        owner = " · you own it" if active.owned else ""
+        lines.append(f"- **{run_label(active.run)}**{where} — {progress_text(active.run)}{owner}")
     return lines
 
 

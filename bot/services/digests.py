@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from bot.domain.run import RunStatus, open_items_for
-from bot.domain.status import OverdueRun, Todo, TodoTask, next_morning, order_overdue, order_tasks
+from bot.domain.status import ActiveRun, OverdueRun, Todo, TodoTask, next_morning, order_overdue, order_tasks
 from bot.mattermost.errors import MattermostError
 from bot.render import status as render
 from bot.services.context import Services
@@ -31,7 +31,7 @@ def digest_key(user_id: str) -> str:
 
 async def todo_for(services: Services, user_id: str) -> Todo:
     """What ``user_id`` has to do now: owned runs overdue for an update, and open tasks assigned
-    to them in runs in progress (overdue first)."""
+    to them in runs in progress (overdue first); and the runs in progress they take part in."""
     now = services.clock()
     async with services.transaction() as session:
         runs = await RunRepository(session).list(status=RunStatus.IN_PROGRESS, participant_id=user_id)
@@ -55,7 +55,11 @@ async def todo_for(services: Services, user_id: str) -> Todo:
         for run in sorted(runs, key=lambda run: run.created_at)
         for ref in open_items_for(run, user_id)
     ]
-    return Todo(order_overdue(late), order_tasks(tasks, now))
+    mine = tuple(
+        ActiveRun(run, channels.get(run.channel_id, ""), owned=run.owner_id == user_id)
+        for run in sorted(runs, key=lambda run: run.created_at)
+    )
+    return Todo(order_overdue(late), order_tasks(tasks, now), mine)
 
 
 async def set_digest(services: Services, user_id: str, *, on: bool) -> tuple[datetime | None, str]:

@@ -19,10 +19,11 @@ from datetime import datetime, timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain import retrospective as domain
-from bot.domain.errors import DomainError, FormFieldsError
+from bot.domain.errors import FormFieldsError
 from bot.domain.playbook import Playbook
 from bot.domain.retrospective import Retrospective
 from bot.domain.run import Run
+from bot.domain.run_settings import RetrospectiveOffError
 from bot.domain.timeline import retrospective_published
 from bot.mattermost.errors import MattermostError
 from bot.render import retrospectives as render
@@ -30,7 +31,7 @@ from bot.services.context import Services
 from bot.services.jobs import Job, cancel_job, schedule_job
 from bot.services.posting import KeyedPost, edit_refused, mark_out_of_date, post_once
 from bot.services.run_access import RunAction, RunNotVisibleError, require
-from storage.repositories.playbooks import PlaybookRepository
+from bot.services.run_switches import RunRules, run_rules
 from storage.repositories.retrospectives import RetrospectiveRepository, StoredRetrospective
 from storage.repositories.runs import RunRepository
 
@@ -42,11 +43,6 @@ REMINDER_KIND = "retro_reminder"
 def reminder_key(run_id: str) -> str:
     """The key of a run's retrospective reminder job."""
     return f"{REMINDER_KIND}:{run_id}"
-
-
-class RetrospectivesOffError(DomainError):
-    def __init__(self) -> None:
-        super().__init__("This run's playbook has no retrospective. A playbook admin can switch it on.")
 
 
 class MetricFieldsError(FormFieldsError):
@@ -76,15 +72,14 @@ class Published:
 
 async def start_after_finish(services: Services, session: AsyncSession, run: Run) -> None:
     """Lifecycle hook: a run was finished; start its retrospective (see :func:`on_run_finished`)."""
-    record = await PlaybookRepository(session).get_record(run.playbook_id, include_deleted=True)
-    await on_run_finished(services, session, run, record.playbook if record else None)
+    await on_run_finished(services, session, run, await run_rules(session, run))
 
 
-async def on_run_finished(
-    services: Services, session: AsyncSession, run: Run, playbook: Playbook | None
-) -> None:
-    """In the finish's transaction: start the retrospective's reminders, unless it is off or done."""
-    if playbook is None or not playbook.retrospective.enabled:
+async def on_run_finished(services: Services, session: AsyncSession, run: Run, rules: RunRules) -> None:
+    """In the finish's transaction (or when the retrospective is turned on for a finished run):
+    start the retrospective's reminders, unless it is off or done."""
+    playbook = rules.playbook
+    if playbook is None or not rules.switches.retrospective or not run.is_finished:
         return
     stored = await RetrospectiveRepository(session).get(run.id)
     if stored is not None and stored.retrospective.is_published:
@@ -106,8 +101,9 @@ async def remind(job: Job, services: Services) -> datetime | None:
         run = await RunRepository(session).get(run_id)
         if run is None or not run.is_finished:
             return None
-        playbook = await _playbook(session, run)
-        if playbook is None or not playbook.retrospective.enabled:
+        rules = await run_rules(session, run)
+        playbook = rules.playbook
+        if playbook is None or not rules.switches.retrospective:
             return None
         stored = await RetrospectiveRepository(session).get(run_id)
         if stored is not None and stored.retrospective.is_published:
@@ -127,9 +123,7 @@ async def open_form(services: Services, run_id: str, user_id: str) -> RetroForm:
         if run is None:
             raise RunNotVisibleError()
         await require(services, session, run, user_id, RunAction.CHANGE)
-        playbook = await _playbook(session, run)
-        if playbook is None or not playbook.retrospective.enabled:
-            raise RetrospectivesOffError()
+        playbook = await _retrospective_on(services, session, run)
         if not run.is_finished:
             raise domain.RetrospectiveError(
                 "Finish the run first: the retrospective looks back on a finished run."
@@ -151,9 +145,8 @@ async def publish(
         if run is None:
             raise RunNotVisibleError()
         await require(services, session, run, user_id, RunAction.CHANGE)
-        playbook = await _playbook(session, run)
-        if playbook is None or not playbook.retrospective.enabled:
-            raise RetrospectivesOffError()
+        playbook = await _retrospective_on(services, session, run)
+        broadcast_ids = (await run_rules(session, run)).broadcast_channel_ids
         values, errors = domain.read_metric_values(playbook.metrics, raw_values, render.METRIC_FIELD)
         if errors:
             raise MetricFieldsError(errors)
@@ -172,7 +165,7 @@ async def publish(
         await repository.save(retro, playbook_id=run.playbook_id or None, at=at)
         await RunRepository(session).add_timeline(run_id, retrospective_published(at, user_id))
         await cancel_job(session, reminder_key(run_id))
-    await _show(services, run, playbook, retro, stored)
+    await _show(services, run, playbook, retro, stored, broadcast_ids)
     return Published(run, retro, republished=retro.revision > 1)
 
 
@@ -182,18 +175,17 @@ async def _show(
     playbook: Playbook,
     retro: Retrospective,
     stored: StoredRetrospective | None,
+    broadcast_ids: tuple[str, ...],
 ) -> None:
     """Post the retrospective, or edit its earlier posts, in the run and broadcast channels."""
     names = await services.people.usernames([retro.published_by or ""])
     message = render.retrospective_post(run, retro, playbook.metrics, names)
     post_id = await _post_or_edit(services, run.channel_id, message, stored.post_id if stored else None)
     broadcast: dict[str, str] = dict(stored.broadcast_posts) if stored else {}
-    updates = playbook.status_updates
-    if updates.broadcast_enabled:
-        for channel_id in updates.broadcast_channel_ids:
-            shown = await _post_or_edit(services, channel_id, message, broadcast.get(channel_id))
-            if shown is not None:
-                broadcast[channel_id] = shown
+    for channel_id in broadcast_ids:
+        shown = await _post_or_edit(services, channel_id, message, broadcast.get(channel_id))
+        if shown is not None:
+            broadcast[channel_id] = shown
     async with services.transaction() as session:
         await RetrospectiveRepository(session).set_posts(run.id, post_id, broadcast)
 
@@ -221,8 +213,10 @@ async def _post_or_edit(services: Services, channel_id: str, message: str, post_
         return None
 
 
-async def _playbook(session: AsyncSession, run: Run) -> Playbook | None:
-    if not run.playbook_id:
-        return None
-    record = await PlaybookRepository(session).get_record(run.playbook_id, include_deleted=True)
-    return record.playbook if record is not None else None
+async def _retrospective_on(services: Services, session: AsyncSession, run: Run) -> Playbook:
+    """The run's playbook, if its retrospective is on; else :class:`RetrospectiveOffError`."""
+    rules = await run_rules(session, run)
+    if rules.playbook is None or not rules.switches.retrospective:
+        by_playbook = rules.overrides.retrospective is None
+        raise RetrospectiveOffError(by_playbook=by_playbook, trigger=services.command_trigger)
+    return rules.playbook

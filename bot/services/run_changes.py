@@ -147,16 +147,17 @@ async def assign_item(
     return result
 
 
-async def run_item_command(
+async def copy_item_command(
     services: Services, run_id: str, key: ItemKey, *, actor_id: str, skip_checklists: Collection[str] = ()
 ) -> tuple[ChangeResult, str]:
-    """Record that the person is running a task's slash command; the result and the command.
+    """Record that the person was handed a task's slash command to copy; the result and the command.
 
-    The bot cannot run a command as someone else, so the caller shows it ready to copy.
+    The bot cannot run a command as someone else, so the caller shows it ready to copy and the
+    timeline says just that.
     """
 
     def operation(run: Run) -> RunChange:
-        return domain.record_command_run(run, *_ids(run, key), actor_id=actor_id, at=services.clock())
+        return domain.record_command_copied(run, *_ids(run, key), actor_id=actor_id, at=services.clock())
 
     result = await save_change(
         services, run_id, actor_id, RunAction.CHANGE, operation, skip_checklists=skip_checklists

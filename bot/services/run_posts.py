@@ -38,6 +38,7 @@ from storage.repositories.updates import UpdateRepository
 
 from .context import Services
 from .posting import KeyedPost, edit_or_replace, post_once, with_key
+from .run_switches import run_rules
 
 log = logging.getLogger(__name__)
 
@@ -86,6 +87,7 @@ async def render_overview(services: Services, run: Run, *, title: str | None = N
         updates = UpdateRepository(session)
         latest = await updates.latest(run.id)
         reminder = await updates.reminder(run.id)
+        switched_on = (await run_rules(session, run)).switches.status_updates
     names = await names_for(services, people_of(run) | ({latest.author_id} if latest else set()))
     title = title if title is not None else await playbook_title(services, run)
     post = overview_post(
@@ -96,8 +98,8 @@ async def render_overview(services: Services, run: Run, *, title: str | None = N
         services.signer,
         services.action_url,
         latest_update=latest,
-        next_update_due=reminder.next_due_at if reminder.enabled else None,
-        updates_enabled=reminder.enabled or latest is not None,
+        next_update_due=reminder.next_due_at if reminder.enabled and switched_on else None,
+        updates_enabled=switched_on,
     )
     return with_key(post, post_key(run.id, OVERVIEW))
 

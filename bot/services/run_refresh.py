@@ -16,7 +16,7 @@ from bot.domain.run import Run
 from bot.render import run_replies
 from bot.services import run_posts
 from bot.services.context import Services
-from storage.repositories.playbooks import PlaybookRepository
+from bot.services.run_switches import run_rules
 from storage.repositories.runs import RunRepository
 
 log = logging.getLogger(__name__)
@@ -75,19 +75,15 @@ _untracked: set[asyncio.Task[None]] = set()
 async def announce(services: Services, run: Run, actor_id: str, *, finished: bool) -> None:
     """The finish summary (or the restore note) in the run channel and the broadcast channels."""
     async with services.transaction() as session:
-        record = await PlaybookRepository(session).get_record(run.playbook_id, include_deleted=True)
+        broadcast_ids = (await run_rules(session, run)).broadcast_channel_ids
     names = await services.people.usernames((actor_id, run.owner_id, *run.participant_ids))
     if finished:
         message = run_replies.finish_summary(run, actor_id, names, at=services.clock())
     else:
         message = run_replies.restore_note(run, actor_id, names)
     await services.gateway.create_post(run.channel_id, message)
-    if record is None:
-        return
-    updates = record.playbook.status_updates
-    if updates.broadcast_enabled:
-        for channel_id in updates.broadcast_channel_ids:
-            try:
-                await services.gateway.create_post(channel_id, message)
-            except Exception:
-                log.exception("could not broadcast run %s to channel %s", run.id, channel_id)
+    for channel_id in broadcast_ids:
+        try:
+            await services.gateway.create_post(channel_id, message)
+        except Exception:
+            log.exception("could not broadcast run %s to channel %s", run.id, channel_id)

@@ -13,6 +13,10 @@ at the playbook's default interval (:func:`on_run_started`). When it falls due t
 in the run channel, once; the run then shows as overdue until an update or a snooze schedules the
 next reminder (:mod:`bot.domain.status` explains why reminders don't repeat). Finishing a run
 cancels its reminder, restoring it schedules the next one.
+
+A run whose status updates are off (by its playbook, or for the run with ``/playbook settings``:
+:mod:`bot.services.run_switches`) takes no update and is reminded of nothing; broadcasts go out
+only while the run's broadcasts are on.
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.domain import run as run_domain
 from bot.domain.playbook import Playbook
 from bot.domain.run import Run, RunFinishedError
+from bot.domain.run_settings import StatusUpdatesOffError
 from bot.domain.status import (
     CUSTOM,
     INTERVAL_CHOICES,
@@ -40,15 +45,16 @@ from bot.domain.status import (
 from bot.domain.timeline import status_update_snoozed, status_updated
 from bot.mattermost.errors import MattermostError
 from bot.render import status as render
-from bot.services import run_refresh
+from bot.services import run_changes, run_refresh
 from bot.services.context import Services
 from bot.services.jobs import Job, cancel_job, schedule_job
 from bot.services.posting import KeyedPost, post_once
 from bot.services.run_access import RunAction, RunNotVisibleError, require
 from bot.services.run_posts import names_for, people_of
 from bot.services.run_saving import ConcurrentChangeError
+from bot.services.run_switches import RunRules, run_rules
 from storage.errors import StaleRevisionError
-from storage.repositories.playbooks import PlaybookRepository, new_id
+from storage.repositories.playbooks import new_id
 from storage.repositories.runs import RunRepository
 from storage.repositories.updates import UpdateRepository
 
@@ -89,11 +95,12 @@ class UpdateFormValues:
 
 
 async def open_form(services: Services, run_id: str, user_id: str) -> UpdateFormValues:
-    """The dialog's content, if ``user_id`` may post an update: the last update's text (else the
-    playbook's template) and the run's current interval."""
+    """The dialog's content, if ``user_id`` may post an update (and the run's status updates are
+    on): the last update's text (else the playbook's template) and the run's current interval."""
     async with services.transaction() as session:
         run = await _changeable_run(services, session, run_id, user_id)
-        playbook = await _playbook(session, run)
+        rules = await _updates_on(services, session, run)
+        playbook = rules.playbook
         updates = UpdateRepository(session)
         latest = await updates.latest(run_id)
         state = await updates.reminder(run_id)
@@ -107,16 +114,27 @@ async def open_form(services: Services, run_id: str, user_id: str) -> UpdateForm
         default_message=latest.message if latest else template,
         interval_value=value,
         custom_value=custom,
-        broadcast_count=len(_broadcast_channels(playbook)),
+        broadcast_count=len(rules.broadcast_channel_ids),
     )
 
 
 async def post_update(
-    services: Services, run_id: str, user_id: str, message: str, interval: timedelta | None
+    services: Services,
+    run_id: str,
+    user_id: str,
+    message: str,
+    interval: timedelta | None,
+    *,
+    finish: bool = False,
 ) -> StatusUpdate:
     """Store an update of ``run_id`` by ``user_id`` with the next reminder after ``interval``
     (``None``: no reminder), then deliver it in the background. Raises a
-    :class:`~bot.domain.errors.DomainError` when the person may not, or the text is unusable."""
+    :class:`~bot.domain.errors.DomainError` when the person may not, the run's status updates are
+    off, or the text is unusable.
+
+    With ``finish`` the person must also be allowed to finish the run (checked before anything is
+    stored); the update is delivered first, then the run finished, so the channel reads them in
+    that order."""
     text = message.strip()
     if not text:
         raise StatusUpdateError("Write what changed since the last update: an update can't be empty.")
@@ -124,6 +142,9 @@ async def post_update(
         raise StatusUpdateError(f"An update can be at most {MAX_UPDATE_LENGTH} characters.")
     async with services.transaction() as session:
         run = await _changeable_run(services, session, run_id, user_id)
+        await _updates_on(services, session, run)
+        if finish:
+            await require(services, session, run, user_id, RunAction.FINISH)
         updates = UpdateRepository(session)
         state = await updates.reminder(run_id)
         at = services.clock()
@@ -144,6 +165,13 @@ async def post_update(
             payload={"update_id": update.id},
         )
         await services.lifecycle.status_update_posted(services, session, run, update)
+    if finish:
+        try:
+            await deliver(services, update.id, first_attempt=True)
+        except DeliveryIncompleteError as error:
+            log.warning("%s; its delivery job completes it", error)  # the run still finishes
+        await run_changes.finish_run(services, run_id, actor_id=user_id, confirmed=True)
+        return update
     run_refresh.spawn(services, _deliver_and_refresh(services, update.id), f"deliver-update-{update.id}")
     return update
 
@@ -172,12 +200,12 @@ async def deliver(services: Services, update_id: str, *, first_attempt: bool = F
         run = await RunRepository(session).get(update.run_id)
         if run is None:
             return
-        playbook = await _playbook(session, run)
+        broadcast_ids = (await run_rules(session, run)).broadcast_channel_ids
         done = await updates.delivered(update_id)
     names = await names_for(services, {update.author_id, *people_of(run)})
     post = render.update_post(run, update, names)
     targets: list[tuple[str, str | None]] = [(CHANNEL_TARGET, run.channel_id)]
-    targets += [(f"broadcast:{channel_id}", channel_id) for channel_id in _broadcast_channels(playbook)]
+    targets += [(f"broadcast:{channel_id}", channel_id) for channel_id in broadcast_ids]
     targets += [(f"dm:{user_id}", None) for user_id in run.follower_ids if user_id != update.author_id]
     failed = []
     for target, channel_id in targets:
@@ -217,8 +245,9 @@ async def remind(job: Job, services: Services) -> datetime | None:
     async with services.transaction() as session:
         run = await RunRepository(session).get(run_id)
         state = await UpdateRepository(session).reminder(run_id)
+        switched_on = run is not None and (await run_rules(session, run)).switches.status_updates
     due = state.next_due_at
-    if run is None or run.is_finished or not state.enabled or due is None or due > now:
+    if run is None or run.is_finished or not switched_on or not state.enabled or due is None or due > now:
         return None
     names = await names_for(services, [run.owner_id])
     post = render.reminder_post(run, names, due, services.signer, services.action_url)
@@ -251,12 +280,33 @@ async def snooze(services: Services, run_id: str, user_id: str, delay: timedelta
 
 async def on_run_started(services: Services, session: AsyncSession, run: Run) -> None:
     """Lifecycle: with status updates on, the first reminder after the playbook's default."""
-    playbook = await _playbook(session, run)
-    if playbook is None or not playbook.status_updates.enabled:
+    rules = await run_rules(session, run)
+    if rules.playbook is None or not rules.switches.status_updates:
         return
-    interval = interval_from_seconds(playbook.status_updates.reminder_timer_default_seconds)
+    interval = interval_from_seconds(rules.playbook.status_updates.reminder_timer_default_seconds)
     due = next_reminder_at(services.clock(), interval)
     await UpdateRepository(session).set_reminder(run.id, ReminderState(True, interval, due))
+    await _schedule_reminder(session, run.id, due)
+
+
+async def switch_reminders(
+    services: Services, session: AsyncSession, run: Run, playbook: Playbook | None, *, on: bool
+) -> None:
+    """Status updates were turned on or off for the run: its reminders follow, in the caller's
+    transaction. Off cancels the reminder job, and the run is no longer overdue; on (in a run in
+    progress) schedules the next reminder one interval from now — the run's interval, else the
+    playbook's default."""
+    updates = UpdateRepository(session)
+    state = await updates.reminder(run.id)
+    if not on:
+        await updates.set_reminder(run.id, replace(state, enabled=False, next_due_at=None))
+        await cancel_job(session, reminder_key(run.id))
+        return
+    interval = state.interval
+    if interval is None and playbook is not None:
+        interval = interval_from_seconds(playbook.status_updates.reminder_timer_default_seconds)
+    due = None if run.is_finished else next_reminder_at(services.clock(), interval)
+    await updates.set_reminder(run.id, replace(state, enabled=True, interval=interval, next_due_at=due))
     await _schedule_reminder(session, run.id, due)
 
 
@@ -325,17 +375,13 @@ async def _changeable_run(services: Services, session: AsyncSession, run_id: str
     return run
 
 
-async def _playbook(session: AsyncSession, run: Run) -> Playbook | None:
-    if not run.playbook_id:
-        return None
-    record = await PlaybookRepository(session).get_record(run.playbook_id, include_deleted=True)
-    return record.playbook if record is not None else None
-
-
-def _broadcast_channels(playbook: Playbook | None) -> tuple[str, ...]:
-    if playbook is None or not playbook.status_updates.broadcast_enabled:
-        return ()
-    return tuple(dict.fromkeys(playbook.status_updates.broadcast_channel_ids))
+async def _updates_on(services: Services, session: AsyncSession, run: Run) -> RunRules:
+    """The run's rules, if its status updates are on; else :class:`StatusUpdatesOffError`."""
+    rules = await run_rules(session, run)
+    if not rules.switches.status_updates:
+        by_playbook = rules.overrides.status_updates is None
+        raise StatusUpdatesOffError(by_playbook=by_playbook, trigger=services.command_trigger)
+    return rules
 
 
 async def _channel_name(services: Services, run: Run) -> str:

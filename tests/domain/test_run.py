@@ -42,7 +42,7 @@ from bot.domain.run import (
     open_items_for,
     overdue_items,
     progress,
-    record_command_run,
+    record_command_copied,
     remove_item,
     remove_participants,
     rename_item,
@@ -54,7 +54,7 @@ from bot.domain.run import (
     start_run,
     unfollow,
 )
-from bot.domain.timeline import TimelineEventType, render_summary
+from bot.domain.timeline import TimelineEventType, event, render_summary
 
 T0 = datetime(2026, 7, 1, 9, 0, tzinfo=UTC)
 LATER = T0 + timedelta(minutes=5)
@@ -344,14 +344,22 @@ def test_locate_in_a_run_without_checklists_or_tasks() -> None:
 # Queries ----------------------------------------------------------------------------------------
 
 
-def test_progress_counts_closed_and_skipped_as_done_over_all_items() -> None:
+def test_progress_leaves_skipped_tasks_out_of_done_and_out_of_the_total() -> None:
     run = new_run()
     run = set_state(run, 1, 1, ItemState.CLOSED).run
     run = set_state(run, 1, 2, ItemState.SKIPPED).run
     run = set_state(run, 1, 3, ItemState.IN_PROGRESS).run
     counted = progress(run)
-    assert (counted.done, counted.total, counted.outstanding, counted.in_progress) == (2, 5, 3, 1)
-    assert counted.percent == 40
+    assert (counted.done, counted.total, counted.outstanding, counted.in_progress) == (1, 4, 3, 1)
+    assert (counted.skipped, counted.all) == (1, 5)
+    assert counted.percent == 25
+
+
+def test_a_skipped_task_is_neither_done_nor_outstanding() -> None:
+    assert [state for state in ItemState if state.is_done] == [ItemState.CLOSED]
+    assert [state for state in ItemState if state.is_outstanding] == [ItemState.OPEN, ItemState.IN_PROGRESS]
+    run = set_state(new_run(), 1, 1, ItemState.SKIPPED).run
+    assert progress(run).done == 0
 
 
 def test_progress_of_a_run_without_tasks_is_zero_of_zero() -> None:
@@ -428,15 +436,26 @@ def test_renaming_an_item() -> None:
         rename_item(run, checklist_id, item_id, "   ", actor_id="alice", at=LATER)
 
 
-def test_recording_a_command_run() -> None:
+def test_handing_over_a_command_records_a_copy_never_a_run() -> None:
     run = new_run()
     checklist_id, item_id = ids_of(run, 1, 1)
-    change = record_command_run(run, checklist_id, item_id, actor_id="bob", at=LATER)
-    assert at(change.run, 1, 1).command_last_run_at == LATER
-    assert render_summary(change.events[0], mention) == "@bob ran the slash command `/zoom start`"
+    change = record_command_copied(run, checklist_id, item_id, actor_id="bob", at=LATER)
+    assert at(change.run, 1, 1).command_last_run_at is None
+    assert render_summary(change.events[0], mention) == "@bob copied `/zoom start`"
     checklist_id, item_id = ids_of(run, 2, 1)
     with pytest.raises(InvalidChangeError, match="has no slash command"):
-        record_command_run(run, checklist_id, item_id, actor_id="bob", at=LATER)
+        record_command_copied(run, checklist_id, item_id, actor_id="bob", at=LATER)
+
+
+def test_an_older_ran_the_command_event_reads_as_a_copy() -> None:
+    legacy = event(
+        TimelineEventType.RAN_SLASH_COMMAND,
+        LATER,
+        "bob",
+        "{actor} ran the slash command `{command}`",
+        command="/page dba",
+    )
+    assert render_summary(legacy, mention) == "@bob copied `/page dba`"
 
 
 # Adding and removing items ----------------------------------------------------------------------
@@ -569,7 +588,8 @@ def test_one_outstanding_task_is_said_in_the_singular() -> None:
         finish_run(run, actor_id="alice", at=LATER)
 
 
-def test_finishing_when_everything_is_done_needs_no_confirmation() -> None:
+def test_finishing_when_no_task_is_outstanding_needs_no_confirmation() -> None:
+    # A skipped task is neither done nor outstanding: it is nothing to ask about.
     run = new_run((ChecklistTemplate(title="Only", items=(ChecklistItemTemplate(title="One"),)),))
     run = set_state(run, 1, 1, ItemState.SKIPPED).run
     assert finish_run(run, actor_id="alice", at=LATER).run.is_finished

@@ -386,7 +386,7 @@ async def test_past_the_edit_time_limit_a_checklist_is_posted_afresh_and_the_old
         assert posts[-1]["id"] == fresh["id"]
         overview = posts[1]  # the overview's message is unchanged, so its edit is allowed
         fields = {f["title"]: f["value"] for f in overview["props"]["attachments"][0]["fields"]}
-        assert fields["Progress"] == "1/13 done (7%)"
+        assert fields["Progress"] == "1/13 done"
 
         # From now on the fresh post is the checklist: a click edits it in place (a click's
         # answer is not subject to the limit), and so does a command, until it too is too old.

@@ -66,9 +66,9 @@ class RunWorld:
         return str((await self.command("/playbook timeline"))["text"])
 
 
-async def seed_incident_playbook(harness: Harness) -> None:
+async def seed_incident_playbook(harness: Harness, **changes: Any) -> None:
     """The starter incident playbook, with public run channels, a command on task 1.4 and
-    broadcasts to town square."""
+    broadcasts to town square (and ``changes`` to its other settings, as its admin made them)."""
     document = parse_document(STARTER.read_text(encoding="utf-8"), STARTER.name)
     alice_id = await harness.alice.my_id()
     playbook = import_playbook(document, team_id=harness.team_id, importer_id=alice_id).playbook
@@ -84,6 +84,7 @@ async def seed_incident_playbook(harness: Harness) -> None:
         channel=replace(playbook.channel, create_public_channel=True),
         checklists=checklists,
         status_updates=updates,
+        **changes,
     )
     assert harness.bot.services is not None
     async with harness.bot.services.transaction() as session:
@@ -143,7 +144,7 @@ async def test_check_edits_the_checklist_post_in_place(world: RunWorld) -> None:
     assert (await world.item_text(1, 1)).startswith("☑ **1.1** Take ownership")
     assert "checked by @alice" in await world.item_text(1, 1)
     assert (await world.post(world.checklist_ids[0]))["message"].startswith("**1. Triage** — 1/4 done")
-    assert await world.overview_field("Progress") == "1/13 done (7%)"
+    assert await world.overview_field("Progress") == "1/13 done"
     assert await world.post_ids() == before
 
 
@@ -159,11 +160,17 @@ async def test_a_double_click_changes_the_task_once(world: RunWorld) -> None:
 
 async def test_skip_then_restore(world: RunWorld) -> None:
     await world.alice.click(world.checklist_ids[1], "i1skip")
+    await world.harness.settle()
     assert "_(skipped)_" in await world.item_text(2, 1)
+    # A skipped task is neither done nor open: it leaves the count, shown on its own.
+    assert await world.overview_field("Progress") == "0/12 done · 1 skipped"
+    header = (await world.post(world.checklist_ids[1]))["message"]
+    assert header.startswith("**2. Investigate and mitigate** — 0/2 done · 1 skipped")
+    assert "**Progress:** 0/12 done · 1 skipped" in (await world.command("/playbook info"))["text"]
     await world.alice.click(world.checklist_ids[1], "i1restore")
     await world.harness.settle()
     assert (await world.item_text(2, 1)).startswith("☐")
-    assert await world.overview_field("Progress") == "0/13 done (0%)"
+    assert await world.overview_field("Progress") == "0/13 done"
 
 
 async def test_a_forged_click_changes_nothing(world: RunWorld) -> None:
@@ -211,7 +218,10 @@ async def test_assign_to_me_and_run_command_buttons(world: RunWorld) -> None:
     await world.alice.click(world.checklist_ids[0], "i4run")
     note = await ephemeral(world.alice, "copy")
     assert f"```\n{BRIDGE_COMMAND}\n```" in note["message"]
-    assert f"ran the slash command `{BRIDGE_COMMAND}`" in await world.timeline()
+    timeline = await world.timeline()
+    assert timeline.startswith("#### Timeline of INC-00001 · Incident: Database down\n")
+    assert f"@alice copied `{BRIDGE_COMMAND}`" in timeline
+    assert "ran the slash command" not in timeline  # the bot only showed it; nothing ran
 
 
 # Slash commands -----------------------------------------------------------------------------------
@@ -223,7 +233,7 @@ async def test_check_toggles_and_edits_posts(world: RunWorld) -> None:
         "text"
     ] == "Checked 1.1 “Take ownership of the incident”."
     assert (await world.item_text(1, 1)).startswith("☑")
-    assert await world.overview_field("Progress") == "1/13 done (7%)"
+    assert await world.overview_field("Progress") == "1/13 done"
     assert (await world.command("/playbook check 1 1"))["text"].startswith("Unchecked 1.1")
     assert (await world.item_text(1, 1)).startswith("☐")
     assert await world.post_ids() == before
@@ -233,7 +243,7 @@ async def test_checkadd_and_checkremove(world: RunWorld) -> None:
     response = await world.command("/playbook checkadd 2 Call the database vendor")
     assert response["text"] == "Added 2.4 “Call the database vendor” to “Investigate and mitigate”."
     assert "**2.4** Call the database vendor" in await world.item_text(2, 4)
-    assert await world.overview_field("Progress") == "0/14 done (0%)"
+    assert await world.overview_field("Progress") == "0/14 done"
     response = await world.command("/playbook checkremove 2 1")
     assert response["text"].startswith("Removed 2.1 “List suspected causes")
     assert "**2.1** Apply a mitigation" in await world.item_text(2, 1)

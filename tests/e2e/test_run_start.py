@@ -72,7 +72,7 @@ async def assert_run_posts(harness: Harness, channel_id: str) -> None:
     assert messages[1] == "#### INC-00001 · Incident: DB down"
     overview = posts[1]["props"]["attachments"][0]
     assert [a["name"] for a in overview["actions"]] == ["Post update", "Finish run"]
-    assert {f["title"]: f["value"] for f in overview["fields"]}["Progress"] == "0/13 done (0%)"
+    assert {f["title"]: f["value"] for f in overview["fields"]}["Progress"] == "0/13 done"
     for number, (post, title) in enumerate(zip(posts[2:], CHECKLIST_TITLES, strict=True), start=1):
         assert post["message"].startswith(f"**{number}. {title}** — 0/")
         for labels in action_labels(post):

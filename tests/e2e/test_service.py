@@ -21,6 +21,9 @@ async def test_help_answers_alice_ephemerally(harness: Harness) -> None:
 async def test_unknown_subcommand_gets_a_friendly_answer(harness: Harness) -> None:
     response = await harness.command(harness.alice, "/playbook frobnicate")
     assert "`frobnicate` is not a `/playbook` command" in response["text"]
+    assert "**Runs**" not in response["text"]  # not the whole help
+    response = await harness.command(harness.alice, "/playbook chek 1 2")
+    assert response["text"].startswith("`chek` is not a `/playbook` command. Did you mean `/playbook check")
 
 
 async def test_restart_updates_the_command_instead_of_adding_one(harness: Harness, tmp_path: Path) -> None:

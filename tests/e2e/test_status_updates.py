@@ -80,7 +80,14 @@ def _text(post: dict[str, Any]) -> str:
 
 @pytest.fixture
 async def world(harness: Harness) -> UpdateWorld:
-    await seed_incident_playbook(harness)
+    return await start_update_world(harness)
+
+
+async def start_update_world(harness: Harness, *, seeded: bool = False) -> UpdateWorld:
+    """Alice starts “Database down” of the incident playbook (seeded here unless ``seeded``);
+    the world around the run."""
+    if not seeded:
+        await seed_incident_playbook(harness)
     await harness.command(harness.alice, '/playbook run "Incident Response" Database down')
     await harness.settle()
     channels = await harness.alice.my_channels(harness.team_id)
@@ -334,4 +341,24 @@ async def test_the_digest_comes_once_each_morning_in_the_persons_time_zone(world
 
 async def test_settings_explains_its_usage(world: UpdateWorld) -> None:
     response = await world.command("/playbook settings digest maybe")
-    assert response["text"] == "Usage: `/playbook settings digest on|off`"
+    assert response["text"] == (
+        "Usage: `/playbook settings` in a run's channel, or `/playbook settings digest on|off`"
+    )
+
+
+async def test_todo_lists_the_runs_you_are_in(world: UpdateWorld) -> None:
+    harness = world.harness
+    text = (await world.command("/playbook todo"))["text"]
+    assert "##### Your runs in progress" in text
+    assert "- **INC-00001 · Incident: Database down** in ~" in text
+    assert "— 0/13 done · you own it" in text
+
+    await harness.mattermost.add_user("bob", team_ids=[harness.team_id])
+    async with harness.person("bob") as bob:
+        await bob.join(harness.town_square_id)
+        before = (await harness.command(bob, "/playbook todo"))["text"]
+        assert "You take part in no run in progress." in before
+        await world.command("/playbook add @bob")
+        after = (await harness.command(bob, "/playbook todo"))["text"]
+    assert "- **INC-00001 · Incident: Database down** in ~" in after
+    assert "you own it" not in after

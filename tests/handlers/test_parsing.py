@@ -75,11 +75,16 @@ async def test_router_dispatches_with_quoted_arguments() -> None:
     assert (await router.dispatch(call)).text == "run db down now"
 
 
-def test_router_unknown_subcommand_gets_help() -> None:
+def test_router_unknown_subcommand_says_so_without_the_whole_help() -> None:
     reply = _router().parse(CommandRequest.from_body(urlencode(FORM | {"text": "launch"})), None)
     assert isinstance(reply, Reply)
-    assert "`launch` is not a `/playbook` command" in reply.text
-    assert "/playbook run [name]" in reply.text
+    assert reply.text == "`launch` is not a `/playbook` command. `/playbook help` lists every command."
+
+
+def test_router_unknown_subcommand_suggests_the_closest() -> None:
+    reply = _router().parse(CommandRequest.from_body(urlencode(FORM | {"text": "rn db"})), None)
+    assert isinstance(reply, Reply)
+    assert reply.text.startswith("`rn` is not a `/playbook` command. Did you mean `/playbook run [name]`")
 
 
 def test_router_unbalanced_quote_is_explained() -> None:

@@ -26,7 +26,9 @@ from bot.render.runs import (
     MAX_HEADER_RUNES,
     MAX_MESSAGE_RUNES,
     channel_header,
+    checklist_header,
     info_text,
+    progress_text,
     timeline_text,
     welcome_message,
 )
@@ -166,7 +168,7 @@ def test_timeline_text() -> None:
             task="Take | ownership",
         ),
     ]
-    assert_golden("timeline.md", timeline_text(events, NAMES))
+    assert_golden("timeline.md", timeline_text(a_run(), events, NAMES))
 
 
 # The button contract ----------------------------------------------------------------------------
@@ -226,9 +228,10 @@ def test_header_and_texts_stay_within_limits() -> None:
     assert len(channel_header(long_run)) <= MAX_HEADER_RUNES
     assert len(info_text(long_run, NAMES, NOW)) <= MAX_MESSAGE_RUNES
     many = [run_created(STARTED + timedelta(seconds=n), ALICE, run_name="x" * 300) for n in range(500)]
-    table = timeline_text(many, NAMES)
+    table = timeline_text(long_run, many, NAMES)
     assert len(table) <= MAX_MESSAGE_RUNES
-    assert table.startswith("_")
+    assert table.startswith("#### Timeline of INC-00042 · NNN")
+    assert table.splitlines()[1].startswith("_")
     assert "earlier events not shown" in table
 
 
@@ -240,3 +243,12 @@ def test_welcome_message_only_when_the_playbook_has_one() -> None:
     assert welcome_message(a_run(), welcoming, channel_name="inc-42").startswith(
         "#### Welcome to Incident: DB down in ~inc-42\n"
     )
+
+
+def test_a_skipped_task_is_neither_done_nor_counted() -> None:
+    skipped = RunChecklist("cl1", "Triage", tuple(item(f"i{n}", f"Task {n}") for n in range(6)))
+    skipped = replace(skipped, items=(*skipped.items, item("i9", "Not needed", state=ItemState.SKIPPED)))
+    run = a_run(checklists=(skipped,))
+    assert progress_text(run) == "0/6 done · 1 skipped"
+    assert checklist_header(run, 1) == "**1. Triage** — 0/6 done · 1 skipped"
+    assert progress_text(a_run(checklists=(replace(skipped, items=skipped.items[:6]),))) == "0/6 done"

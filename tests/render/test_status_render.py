@@ -6,9 +6,10 @@ Rewrite the golden files after an intended change with
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 
-from bot.domain.status import OverdueRun, StatusUpdate, Todo, TodoTask
+from bot.domain.status import ActiveRun, OverdueRun, StatusUpdate, Todo, TodoTask
 from bot.render.run_overview import overview_post
 from bot.render.status import (
     digest_message,
@@ -102,6 +103,10 @@ TODO = Todo(
             NOW + timedelta(days=2),
         ),
         TodoTask("s" * 26, "Release 4.2", "release-4-2", "1.1", "Tag the release"),
+    ),
+    runs=(
+        ActiveRun(a_run(), "incident-db-down", owned=True),
+        ActiveRun(replace(a_run(), sequential_id="REL-00007", name="Release 4.2"), "release-4-2"),
     ),
 )
 
