@@ -182,6 +182,14 @@ class RunTaskCommand(TaskButton):
 
 
 @dataclass(frozen=True)
+class EditTask(TaskButton):
+    """*Edit…* on a task: open the task form (title, description, command, assignee, due date,
+    checklist)."""
+
+    name = "task_edit"
+
+
+@dataclass(frozen=True)
 class RunRef(ActionData):
     """A button about a whole run."""
 
@@ -258,6 +266,16 @@ class RetrospectiveForm(RunForm):
     """The retrospective form."""
 
     name = "retrospective"
+
+
+@dataclass(frozen=True)
+class TaskForm(RunForm):
+    """The task form: edits task ``item_id`` of checklist ``checklist_id``, or, without an
+    ``item_id``, adds a task to that checklist."""
+
+    name = "task_form"
+    checklist_id: str = wire("c")
+    item_id: str = wire("i", default="")
 
 
 @dataclass(frozen=True)

@@ -37,6 +37,7 @@ class User:
     email: str = ""
     locale: str = "en"
     timezone: str = "UTC"
+    timezone_props: dict[str, str] | None = None  # as the person last patched it, verbatim
     delete_at: int = 0
 
     @property
@@ -66,7 +67,9 @@ class User:
             "position": "",
             "roles": " ".join(sorted(self.roles, key=lambda role: (role != "system_user", role))),
             "locale": self.locale,
-            "timezone": {
+            "timezone": dict(self.timezone_props)
+            if self.timezone_props is not None
+            else {
                 "automaticTimezone": "",
                 "manualTimezone": self.timezone,
                 "useAutomaticTimezone": "false",

@@ -12,7 +12,7 @@ from dataclasses import replace
 from datetime import datetime
 
 from bot.domain.playbook import MAX_ITEM_TITLE_LENGTH, AssigneeType
-from bot.domain.run_editing import put_checklist, put_item, require_active, revise_item
+from bot.domain.run_editing import clean_title, put_checklist, put_item, require_active, revise_item
 from bot.domain.run_model import (
     InvalidChangeError,
     ItemRef,
@@ -285,9 +285,4 @@ def remove_item(run: Run, checklist_id: str, item_id: str, *, actor_id: str, at:
 
 
 def _clean_title(title: str) -> str:
-    clean = " ".join(title.split())
-    if not clean:
-        raise InvalidChangeError("A task needs a title.")
-    if len(clean) > MAX_ITEM_TITLE_LENGTH:
-        raise InvalidChangeError(f"A task title can be at most {MAX_ITEM_TITLE_LENGTH} characters.")
-    return clean
+    return clean_title(title, MAX_ITEM_TITLE_LENGTH, "task")

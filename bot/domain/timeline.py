@@ -56,6 +56,12 @@ class TimelineEventType(StrEnum):
     CHECKLIST_ITEM_REMOVED = "checklist_item_removed"
     CHECKLIST_ITEM_RENAMED = "checklist_item_renamed"
     DUE_DATE_CHANGED = "due_date_changed"
+    CHECKLIST_ITEM_EDITED = "checklist_item_edited"
+    CHECKLIST_ITEM_MOVED = "checklist_item_moved"
+    CHECKLIST_ADDED = "checklist_added"
+    CHECKLIST_RENAMED = "checklist_renamed"
+    CHECKLIST_REMOVED = "checklist_removed"
+    CHECKLIST_MOVED = "checklist_moved"
 
 
 @dataclass(frozen=True, slots=True)
