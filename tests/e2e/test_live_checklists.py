@@ -11,7 +11,6 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.app import BotApp
 from mattermost_sim.client import Person
 from tests.waiting import eventually
 
@@ -267,17 +266,8 @@ async def test_a_moved_due_date_falls_due_at_its_new_time_only(world: RunWorld) 
 async def test_a_task_due_while_the_bot_was_stopped_shows_overdue_once_after_restart(world: RunWorld) -> None:
     harness = world.harness
     await reply(world, "/playbook due 1 3 1h")
-    first = harness.bot
-    await first.stop()
-    harness.clock.advance(timedelta(hours=2))
-    second = BotApp(first.settings, clock=harness.clock, scheduler_timer=False)
-    await second.start()
-    harness.bot = second
-    try:
+    async with harness.restarted(timedelta(hours=2)):
         assert await harness.tick() >= 1
         assert "**overdue** (due " in await world.item_text(1, 3)
         await harness.tick()
         assert len([n for n in await overdue_notices(world) if "1.3" in n]) == 1
-    finally:
-        harness.bot = first
-        await second.stop()
