@@ -280,9 +280,12 @@ async def on_task_form(sub: DialogRequest, form: TaskForm, services: Services) -
         )
         return DialogResult()
     edit = TaskEdit(title, description, command, assignee, due_at)
-    key = ItemWithId(form.checklist_id, form.item_id)
+    # The task may have moved since the form opened: it is edited where it is now, and moved only
+    # when the person chose another checklist than the form showed.
+    key = ItemWithId(_by_id(run, form.item_id).checklist.id, form.item_id)
+    move_to = target if target != form.checklist_id else ""
     await checklist_changes.edit_item(
-        services, run.id, key, edit, actor_id=sub.user_id, to_checklist_id=target
+        services, run.id, key, edit, actor_id=sub.user_id, to_checklist_id=move_to
     )
     return DialogResult()
 
