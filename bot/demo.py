@@ -140,8 +140,8 @@ async def play(say: Say, workdir: Path) -> str:
             say("  the bot acknowledges: " + str(response.get("text", "")).splitlines()[0])
             channel = await _wait_for_run_channel(alice, team["id"])
             say(f"  run channel ~{channel['name']} created.")
-            posts = await _wait_for_posts(alice, channel["id"], minimum=3)
-            checklists = [p for p in posts if (p.get("props") or {}).get("attachments")]
+            # The overview and the first checklist: the posts with buttons.
+            checklists = await _wait_for_posts(alice, channel["id"], minimum=2)
             first = checklists[1] if len(checklists) > 1 else checklists[0]
 
             for item, label in (("Take ownership", "Check"), ("Start a bridge", "Assign to me")):
@@ -221,11 +221,14 @@ async def _wait_for_run_channel(person: Person, team_id: str) -> dict[str, Any]:
 
 
 async def _wait_for_posts(person: Person, channel_id: str, minimum: int) -> list[Any]:
+    """The channel's posts with attachments, once there are at least ``minimum`` of them (the run's
+    posts come one after another, so counting all posts could stop before the checklists)."""
     async with asyncio.timeout(WAIT_SECONDS):
         while True:
             posts: list[Any] = await person.channel_posts(channel_id)
-            if len(posts) >= minimum:
-                return posts
+            interactive = [p for p in posts if (p.get("props") or {}).get("attachments")]
+            if len(interactive) >= minimum:
+                return interactive
             await asyncio.sleep(0.1)
 
 
