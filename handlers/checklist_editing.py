@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 from bot.callback_data import EditTask, TaskForm
 from bot.domain.due_dates import EXAMPLES as DUE_EXAMPLES
-from bot.domain.due_dates import DueDateError, parse_due
+from bot.domain.due_dates import DueDateError, format_local, parse_due
 from bot.domain.errors import FormFieldsError
 from bot.domain.run import (
     InvalidChangeError,
@@ -254,17 +254,21 @@ async def on_task_form(sub: DialogRequest, form: TaskForm, services: Services) -
     except InvalidChangeError as error:
         field = task_forms.COMMAND_FIELD if "command" in error.message else task_forms.DESCRIPTION_FIELD
         errors[field] = error.message
+    run = sub.run
     zone = await checklist_changes.person_zone(services, sub.user_id)
+    current = _by_id(run, form.item_id).item.due_at if form.item_id else None
     due_at = None
     written = sub.text(task_forms.DUE_FIELD)
-    if written:
+    if current is not None and written == format_local(current, zone):
+        # The due time as the form showed it, untouched: kept to the second, even once it has passed.
+        due_at = current
+    elif written:
         try:
             due_at = parse_due(written, services.clock(), zone)
         except DueDateError as error:
             errors[task_forms.DUE_FIELD] = error.message
     if errors:
         raise FormFieldsError(errors=errors)
-    run = sub.run
     if not form.item_id:
         checklist_no, _ = find_checklist(run, target)
         await run_changes.add_item(

@@ -92,6 +92,16 @@ async def test_a_due_date_set_from_the_edit_button_turns_overdue_when_its_time_c
     await harness.tick()
     assert len(await overdue_notices(world)) == 1
 
+    # Renaming the overdue task in the form keeps its due time as shown, though it has passed.
+    await world.alice.click(world.checklist_ids[0], "i2edit")
+    dialog = await world.alice.next_dialog()
+    renamed = submission_of(dialog, title="Page the on-call engineer now")
+    assert await world.alice.submit_dialog(dialog, renamed, channel_id=world.channel_id) == {}
+    await harness.settle()
+    assert "Page the on-call engineer now\n**overdue** (due " in await world.item_text(1, 2)
+    await harness.tick()
+    assert len(await overdue_notices(world)) == 1
+
 
 async def overdue_notices(world: RunWorld) -> list[str]:
     """The messages telling the run channel that a task is overdue."""
