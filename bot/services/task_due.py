@@ -16,16 +16,19 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.domain.run import Run, is_overdue, iter_items
+from bot.domain.run import Run, RunStatus, is_overdue, iter_items
 from bot.render.task_forms import task_overdue
 from bot.services import run_refresh
 from bot.services.context import Services
 from bot.services.jobs import Job, cancel_job, schedule_job
 from bot.services.posting import KeyedPost, post_once
 from bot.services.run_posts import names_for
+from storage.repositories.jobs import JobRepository
 from storage.repositories.runs import RunRepository
 
 DUE_KIND = "task_due"
+RESUME_LIMIT = 200
+"""How many of the newest runs in progress get missing due jobs at start-up."""
 
 
 def due_key(run_id: str, item_id: str) -> str:
@@ -54,13 +57,35 @@ async def sync_jobs(services: Services, session: AsyncSession, before: Run | Non
         if due <= now:
             await cancel_job(session, due_key(after.id, item_id))
             continue
-        await schedule_job(
-            session,
-            kind=DUE_KIND,
-            key=due_key(after.id, item_id),
-            due_at=due,
-            payload={"run_id": after.id, "item_id": item_id, "due_ms": _ms(due)},
-        )
+        await _schedule(session, after.id, item_id, due)
+
+
+async def _schedule(session: AsyncSession, run_id: str, item_id: str, due: datetime) -> None:
+    await schedule_job(
+        session,
+        kind=DUE_KIND,
+        key=due_key(run_id, item_id),
+        due_at=due,
+        payload={"run_id": run_id, "item_id": item_id, "due_ms": _ms(due)},
+    )
+
+
+async def schedule_missing(services: Services, limit: int = RESUME_LIMIT) -> int:
+    """Give the dated tasks of the newest ``limit`` runs in progress the due jobs they lack (runs
+    started before tasks had due jobs); how many were scheduled. Safe on every start: a task
+    with a pending job keeps it."""
+    now = services.clock()
+    scheduled = 0
+    async with services.transaction() as session:
+        runs = await RunRepository(session).list(status=RunStatus.IN_PROGRESS, limit=limit)
+        jobs = JobRepository(session)
+        for run in runs:
+            for item_id, due in _due_times(run).items():
+                if due <= now or await jobs.get(due_key(run.id, item_id)) is not None:
+                    continue
+                await _schedule(session, run.id, item_id, due)
+                scheduled += 1
+    return scheduled
 
 
 async def on_run_started(services: Services, session: AsyncSession, run: Run) -> None:

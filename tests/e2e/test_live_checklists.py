@@ -11,7 +11,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from bot.domain.run import RunStatus, iter_items
+from bot.services.jobs import cancel_job
+from bot.services.task_due import due_key
 from mattermost_sim.client import Person
+from storage.repositories.runs import RunRepository
 from tests.waiting import eventually
 
 from .test_run_interactions import RunWorld, world
@@ -282,3 +286,20 @@ async def test_a_task_due_while_the_bot_was_stopped_shows_overdue_once_after_res
         assert "**overdue** (due " in await world.item_text(1, 3)
         await harness.tick()
         assert len([n for n in await overdue_notices(world) if "1.3" in n]) == 1
+
+
+async def test_tasks_of_a_run_from_before_due_jobs_get_them_at_start(world: RunWorld) -> None:
+    harness = world.harness
+    services = harness.bot.services
+    assert services is not None
+    async with services.transaction() as session:  # as an older version left the run: no due jobs
+        runs = await RunRepository(session).list(status=RunStatus.IN_PROGRESS)
+        (run,) = runs
+        for ref in iter_items(run):
+            await cancel_job(session, due_key(run.id, ref.item.id))
+    async with harness.restarted(timedelta(0)):
+        await harness.settle()  # the start-up catch-up runs in the background
+        harness.clock.advance(timedelta(minutes=15))
+        assert await harness.tick() >= 1
+        assert "**overdue** (due " in await world.item_text(1, 2)
+        assert len([n for n in await overdue_notices(world) if "1.2" in n]) == 1
