@@ -81,7 +81,7 @@ def register(routers: Routers) -> None:
     routers.dialogs.dialog(TaskForm, needs=RunAction.VIEW)(on_task_form)
 
 
-def _tasknumbers(call: CommandCall, usage: str, example: str, *, exactly: bool = True) -> tuple[int, int]:
+def _task_numbers(call: CommandCall, usage: str, example: str, *, exactly: bool = True) -> tuple[int, int]:
     if len(call.args) < 2 or (exactly and len(call.args) != 2):
         raise UsageError(call.usage(usage, example))
     checklist_no, item_no = numbers(call, call.args[:2], usage, example)
@@ -114,7 +114,7 @@ async def checkadd(call: CommandCall) -> Reply:
 
 async def checkedit(call: CommandCall) -> Reply:
     """``/playbook checkedit C T``: the task form, prefilled."""
-    checklist_no, item_no = _tasknumbers(call, "CHECKLIST TASK", "1 2")
+    checklist_no, item_no = _task_numbers(call, "CHECKLIST TASK", "1 2")
     ref = locate(call.run, checklist_no, item_no)
     return await _open_form(
         call.services, call.run.id, ref.checklist.id, ref.item.id, call.user_id, call.request.trigger_id
@@ -139,7 +139,7 @@ async def checkmove(call: CommandCall) -> Reply:
 async def due(call: CommandCall) -> Reply:
     """``/playbook due C T WHEN``: WHEN in the person's time zone, or ``none``."""
     usage, example = "CHECKLIST TASK 2h|tomorrow 17:00|2026-12-24 09:00|none", "1 2 tomorrow 17:00"
-    checklist_no, item_no = _tasknumbers(call, usage, example, exactly=False)
+    checklist_no, item_no = _task_numbers(call, usage, example, exactly=False)
     services: Services = call.services
     zone = await checklist_changes.person_zone(services, call.user_id)
     written = call.text_after(2)
@@ -160,15 +160,14 @@ async def skip(call: CommandCall) -> Reply:
 
 async def unskip(call: CommandCall) -> Reply:
     """``/playbook unskip C T``: a skipped task is open again."""
-    checklist_no, item_no = _tasknumbers(call, "CHECKLIST TASK", "1 2")
-    if locate(call.run, checklist_no, item_no).item.state is not ItemState.SKIPPED:
-        ref = locate(call.run, checklist_no, item_no)
+    ref = locate(call.run, *_task_numbers(call, "CHECKLIST TASK", "1 2"))
+    if ref.item.state is not ItemState.SKIPPED:
         return Reply(f"{run_replies.task(ref)} is not skipped.")
     return await _set_state(call, ItemState.OPEN)
 
 
 async def _set_state(call: CommandCall, target: ItemState) -> Reply:
-    checklist_no, item_no = _tasknumbers(call, "CHECKLIST TASK", "1 2")
+    checklist_no, item_no = _task_numbers(call, "CHECKLIST TASK", "1 2")
     key = ItemAt(checklist_no, item_no)
     result = await run_changes.set_item_state(call.services, call.run.id, key, target, actor_id=call.user_id)
     before = locate(result.before, checklist_no, item_no)
