@@ -19,6 +19,7 @@ from bot.mattermost.websocket import WebsocketSupervisor
 from bot.observability import Metrics, Observability, database_check
 from bot.scheduler import Scheduler
 from bot.security import ContextSigner, derive_key
+from bot.services import task_due
 from bot.services.catch_up import PostCatchUp
 from bot.services.context import Services, utc_now
 from bot.services.people import People
@@ -197,6 +198,9 @@ class BotApp:
         assert self.engine is not None
         async with replica_lock(self.engine, "complete-unfinished-runs"):
             completed = await complete_unfinished_runs(self.services)
+            dated = await task_due.schedule_missing(self.services)
+        if dated:
+            log.info("scheduled the due times of %d task(s) that had none", dated)
         if completed:
             log.info("completed %d run(s) whose start was interrupted", len(completed))
 

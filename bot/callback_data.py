@@ -183,6 +183,14 @@ class RunTaskCommand(TaskButton):
 
 
 @dataclass(frozen=True)
+class EditTask(TaskButton):
+    """*Edit…* on a task: open the task form (title, description, command, assignee, due date,
+    checklist)."""
+
+    name = "task_edit"
+
+
+@dataclass(frozen=True)
 class RunRef(ActionData):
     """A button about a whole run."""
 
@@ -266,6 +274,16 @@ class RunSettingsForm(RunForm):
     """The run's settings form: status updates, broadcasts and the retrospective on or off."""
 
     name = "run_settings"
+
+
+@dataclass(frozen=True)
+class TaskForm(RunForm):
+    """The task form: edits task ``item_id`` of checklist ``checklist_id``, or, without an
+    ``item_id``, adds a task to that checklist."""
+
+    name = "task_form"
+    checklist_id: str = wire("c")
+    item_id: str = wire("i", default="")
 
 
 @dataclass(frozen=True)

@@ -27,6 +27,7 @@ def build_routers(trigger: str = "playbook") -> Routers:
     """Routers with every handler module registered, in the order help lists them."""
     from . import (
         channel_settings,
+        checklist_editing,
         keywords,
         listening,
         playbook_editing,
@@ -50,6 +51,7 @@ def build_routers(trigger: str = "playbook") -> Routers:
         playbook_editing,
         run_start,
         run_commands,
+        checklist_editing,
         run_actions,
         retrospectives,
         run_insights,

@@ -1,17 +1,17 @@
 """Slash commands that change the run of the channel they are sent in.
 
-``check``, ``checkadd``, ``checkremove``, ``assign``, ``owner``, ``add``, ``finish`` and
-``restore`` (which, given a playbook's NAME, restores that archived playbook). Checklist and task
-numbers start at 1, as shown on the checklist posts. ``check`` toggles, as the plugin's does, while
-the buttons on the posts set a state, so that a double click never undoes itself. Every change
-edits the run's posts in place and is recorded on its timeline.
+``check``, ``checkremove``, ``assign``, ``owner``, ``add``, ``finish`` and ``restore`` (which,
+given a playbook's NAME, restores that archived playbook). Checklist and task numbers start at 1,
+as shown on the checklist posts. ``check`` toggles, as the plugin's does, while the buttons on the
+posts set a state, so that a double click never undoes itself. Every change edits the run's posts
+in place and is recorded on its timeline.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from bot.domain.run import FinishNeedsConfirmationError, Run, locate, locate_checklist
+from bot.domain.run import FinishNeedsConfirmationError, Run, locate
 from bot.mattermost.types import MMUser
 from bot.render import run_replies
 from bot.services import run_changes
@@ -23,7 +23,7 @@ from bot.services.run_posts import names_for
 from .playbooks import restore_playbook
 from .registry import Routers
 from .replies import Reply
-from .slash import CommandCall, CommandHandler, UsageError
+from .slash import CommandCall, CommandHandler, UsageError, numbers
 
 GROUP = "Runs"
 RUN_COMMAND_NOTE = (
@@ -41,7 +41,6 @@ def register(routers: Routers) -> None:
         return routers.commands.command(name, usage, summary, GROUP, needs=RunAction.VIEW)
 
     command("check", "CHECKLIST TASK", RUN_COMMAND_NOTE)(check)
-    command("checkadd", "CHECKLIST TEXT…", "add a task to a checklist")(checkadd)
     command("checkremove", "CHECKLIST TASK", "remove a task")(checkremove)
     command("assign", "CHECKLIST TASK @user|me|none", "assign a task, or unassign it with none")(assign)
     command("owner", "[@user]", "show the run's owner, or hand the run to someone")(owner)
@@ -57,12 +56,7 @@ def _numbers(call: CommandCall, count: int, usage: str, example: str) -> list[in
     """The first ``count`` arguments as numbers, or a :class:`UsageError` saying what is wrong."""
     if len(call.args) < count:
         raise UsageError(call.usage(usage, example))
-    numbers = []
-    for word in call.args[:count]:
-        if not word.isdecimal() or len(word) > 6:
-            raise UsageError(f"“{word[:40]}” is not a number. {call.usage(usage, example)}")
-        numbers.append(int(word))
-    return numbers
+    return numbers(call, call.args[:count], usage, example)
 
 
 async def _person(services: Services, word: str) -> MMUser:
@@ -91,19 +85,6 @@ async def check(call: CommandCall) -> Reply:
     before = locate(result.before, checklist_no, item_no)
     after = locate(result.run, checklist_no, item_no)
     return Reply(run_replies.item_state_changed(after, before.item.state, already=result.already))
-
-
-async def checkadd(call: CommandCall) -> Reply:
-    """``/playbook checkadd C TEXT…``: append a task."""
-    run = call.run
-    (checklist_no,) = _numbers(call, 1, "CHECKLIST TEXT…", "1 Call the vendor")
-    locate_checklist(run, checklist_no)
-    title = " ".join(call.args[1:])
-    if not title.strip():
-        raise UsageError(f"What should the task say? {call.usage('CHECKLIST TEXT…', '1 Call the vendor')}")
-    result = await run_changes.add_item(call.services, run.id, checklist_no, title, actor_id=call.user_id)
-    checklist = locate_checklist(result.run, checklist_no)
-    return Reply(run_replies.item_added(locate(result.run, checklist_no, len(checklist.items))))
 
 
 async def checkremove(call: CommandCall) -> Reply:

@@ -62,6 +62,12 @@ class CommandCall:
         """The arguments as one string (for free text such as a run name)."""
         return " ".join(self.args)
 
+    def text_after(self, count: int) -> str:
+        """The command's text after its name and first ``count`` arguments, exactly as typed:
+        free text keeps its quotation marks and apostrophes (``Call "the vendor"``)."""
+        parts = self.request.text.strip().split(None, count + 1)
+        return parts[count + 1].strip() if len(parts) > count + 1 else ""
+
     def later(self, work: DeferredWork) -> None:
         """Run ``work`` after the command is acknowledged; its reply reaches the person later."""
         self.deferred.append(work)
@@ -74,6 +80,17 @@ class CommandCall:
 
 class UsageError(DomainError):
     """The command's arguments don't fit; ``message`` shows how to use it."""
+
+
+def numbers(call: CommandCall, words: list[str], usage: str, example: str) -> list[int]:
+    """``words`` as numbers (checklists, tasks, positions), or a :class:`UsageError` naming the word
+    that is not one."""
+    found = []
+    for word in words:
+        if not word.isdecimal() or len(word) > 6:
+            raise UsageError(f"“{word[:40]}” is not a number. {call.usage(usage, example)}")
+        found.append(int(word))
+    return found
 
 
 CommandHandler = Callable[[CommandCall], Awaitable[Reply]]
@@ -89,6 +106,7 @@ class Route:
     handler: CommandHandler
     group: str
     needs: RunAction | None = None
+    free_text: bool = False
 
 
 class CommandRouter:
@@ -99,15 +117,24 @@ class CommandRouter:
         self._routes: dict[str, Route] = {}
 
     def command(
-        self, name: str, usage: str, summary: str, group: str = "Runs", *, needs: RunAction | None = None
+        self,
+        name: str,
+        usage: str,
+        summary: str,
+        group: str = "Runs",
+        *,
+        needs: RunAction | None = None,
+        free_text: bool = False,
     ) -> Callable[[CommandHandler], CommandHandler]:
         """Register the decorated coroutine as the handler of ``name``; with ``needs``, it runs
-        only in a run's channel, for people who may do that to the run."""
+        only in a run's channel, for people who may do that to the run. A ``free_text`` command
+        reads its text as typed (:meth:`CommandCall.text_after`), so a lone apostrophe or quotation
+        mark in it is no error."""
 
         def decorate(handler: CommandHandler) -> CommandHandler:
             if name in self._routes:
                 raise ValueError(f"sub-command {name!r} is registered twice")
-            self._routes[name] = Route(name, usage, summary, handler, group, needs)
+            self._routes[name] = Route(name, usage, summary, handler, group, needs, free_text)
             return handler
 
         return decorate
@@ -122,9 +149,13 @@ class CommandRouter:
         try:
             words = shlex.split(request.text.strip())
         except ValueError:
-            return Reply(
-                f"I couldn't read that command: a quotation mark is not closed. Try `/{self.trigger} help`."
-            )
+            words = request.text.split()
+            route = self._routes.get(words[0].lower()) if words else None
+            if route is None or not route.free_text:
+                return Reply(
+                    "I couldn't read that command: a quotation mark is not closed. "
+                    f"Put quotes in pairs, or try `/{self.trigger} help`."
+                )
         if not words:
             return CommandCall(request, "help", [], services)
         name, args = words[0].lower(), words[1:]

@@ -118,6 +118,13 @@ class Person:
         me = self._me or await self.me()
         return str(me["id"])
 
+    async def set_time_zone(self, zone: str) -> dict[str, Any]:
+        """Choose a time zone in the profile, as the web app's settings do
+        (``PUT /users/me/patch`` with a manual ``timezone``)."""
+        timezone = {"useAutomaticTimezone": "false", "manualTimezone": zone, "automaticTimezone": ""}
+        self._me = await self._request("PUT", "/users/me/patch", body={"timezone": timezone})
+        return self._me
+
     async def user_by_username(self, username: str) -> dict[str, Any]:
         """A user by username (``GET /users/username/{username}``)."""
         user: dict[str, Any] = await self._request("GET", f"/users/username/{username}")

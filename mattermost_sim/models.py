@@ -37,12 +37,22 @@ class User:
     email: str = ""
     locale: str = "en"
     timezone: str = "UTC"
+    timezone_props: dict[str, str] | None = None  # as the person last patched it, verbatim
     delete_at: int = 0
 
     @property
     def is_system_admin(self) -> bool:
         """Whether the user holds the ``system_admin`` role."""
         return "system_admin" in self.roles
+
+    def timezone_json(self) -> dict[str, str]:
+        """The ``timezone`` string map: as last patched; else a manual zone as seeded, or, for UTC,
+        Mattermost's default for a new account (automatic, with no zone detected yet)."""
+        if self.timezone_props is not None:
+            return dict(self.timezone_props)
+        if self.timezone == "UTC":
+            return {"automaticTimezone": "", "manualTimezone": "", "useAutomaticTimezone": "true"}
+        return {"automaticTimezone": "", "manualTimezone": self.timezone, "useAutomaticTimezone": "false"}
 
     def to_json(self, *, full: bool = False) -> dict[str, Any]:
         """The ``User`` object as the REST API returns it.
@@ -66,11 +76,7 @@ class User:
             "position": "",
             "roles": " ".join(sorted(self.roles, key=lambda role: (role != "system_user", role))),
             "locale": self.locale,
-            "timezone": {
-                "automaticTimezone": "",
-                "manualTimezone": self.timezone,
-                "useAutomaticTimezone": "false",
-            },
+            "timezone": self.timezone_json(),
             "disable_welcome_email": False,
         }
         if full:

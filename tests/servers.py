@@ -154,7 +154,8 @@ class SimBackstage(Backstage):
 
     async def set_timezone(self, username: str, zone: str) -> None:
         """Set on the user in the state."""
-        self._user(username).timezone = zone
+        user = self._user(username)
+        user.timezone, user.timezone_props = zone, None
 
     async def add_team(self, name: str, display_name: str) -> str:
         """A team in the state with its empty ``town-square`` and ``off-topic``, made quietly."""

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from bot.domain.run_model import ItemRef, Run, RunChecklist, RunFinishedError, RunItem
+from bot.domain.run_model import InvalidChangeError, ItemRef, Run, RunChecklist, RunFinishedError, RunItem
 
 
 def require_active(run: Run) -> None:
@@ -41,3 +41,14 @@ def put_item(run: Run, ref: ItemRef, item: RunItem) -> Run:
     items = list(ref.checklist.items)
     items[ref.item_no - 1] = item
     return put_checklist(run, ref.checklist_no, replace(ref.checklist, items=tuple(items)))
+
+
+def clean_title(title: str, limit: int, noun: str) -> str:
+    """``title`` on one line, trimmed; :class:`InvalidChangeError` when blank or longer than ``limit``
+    (``noun`` names what it titles: ``task``, ``checklist``)."""
+    clean = " ".join(title.split())
+    if not clean:
+        raise InvalidChangeError(f"A {noun} needs a title.")
+    if len(clean) > limit:
+        raise InvalidChangeError(f"A {noun} title can be at most {limit} characters.")
+    return clean

@@ -9,10 +9,10 @@ reports ``already``.
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import datetime
+from datetime import UTC, datetime
 
 from bot.domain.playbook import MAX_ITEM_TITLE_LENGTH, AssigneeType
-from bot.domain.run_editing import put_checklist, put_item, require_active, revise_item
+from bot.domain.run_editing import clean_title, put_checklist, put_item, require_active, revise_item
 from bot.domain.run_model import (
     InvalidChangeError,
     ItemRef,
@@ -166,8 +166,11 @@ def set_item_due(
     if ref.item.due_at == due_at:
         return RunChange(run, already=True)
     summary = (
-        "{actor} removed the due date of “{task}”" if due_at is None else "{actor} set “{task}” due {due}"
+        "{actor} removed the due date of “{task}”"
+        if due_at is None
+        else "{actor} set “{task}” due {due_shown}"
     )
+    utc = None if due_at is None else due_at.astimezone(UTC)
     recorded = event(
         TimelineEventType.DUE_DATE_CHANGED,
         at,
@@ -175,7 +178,8 @@ def set_item_due(
         summary,
         task=ref.item.title,
         item_id=item_id,
-        due="" if due_at is None else due_at.isoformat(),
+        due="" if utc is None else utc.isoformat(),
+        due_shown="" if utc is None else f"{utc:%b} {utc.day}, {utc:%H:%M} UTC",
     )
     return RunChange(put_item(run, ref, revise_item(ref.item, due_at=due_at)), (recorded,))
 
@@ -291,9 +295,4 @@ def remove_item(run: Run, checklist_id: str, item_id: str, *, actor_id: str, at:
 
 
 def _clean_title(title: str) -> str:
-    clean = " ".join(title.split())
-    if not clean:
-        raise InvalidChangeError("A task needs a title.")
-    if len(clean) > MAX_ITEM_TITLE_LENGTH:
-        raise InvalidChangeError(f"A task title can be at most {MAX_ITEM_TITLE_LENGTH} characters.")
-    return clean
+    return clean_title(title, MAX_ITEM_TITLE_LENGTH, "task")

@@ -343,15 +343,17 @@ def count_items(items: Iterable[RunItem]) -> Progress:
     )
 
 
+def is_overdue(item: RunItem, at: datetime) -> bool:
+    """An outstanding task whose due time has come at ``at`` (its due instant included, so the job
+    that fires at the due time finds it overdue)."""
+    return item.is_outstanding and item.due_at is not None and item.due_at <= at
+
+
 def overdue_items(run: Run, at: datetime) -> tuple[ItemRef, ...]:
-    """Outstanding items whose due time has passed at ``at``; none for a finished run."""
+    """Outstanding items whose due time has come at ``at``; none for a finished run."""
     if run.is_finished:
         return ()
-    return tuple(
-        ref
-        for ref in iter_items(run)
-        if ref.item.is_outstanding and ref.item.due_at is not None and ref.item.due_at < at
-    )
+    return tuple(ref for ref in iter_items(run) if is_overdue(ref.item, at))
 
 
 def open_items_for(run: Run, user_id: str) -> tuple[ItemRef, ...]:

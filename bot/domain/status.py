@@ -230,7 +230,7 @@ def order_tasks(tasks: Iterable[TodoTask], now: datetime) -> tuple[TodoTask, ...
     def key(task: TodoTask) -> tuple[int, datetime]:
         if task.due_at is None:
             return 2, datetime.max.replace(tzinfo=UTC)
-        return (0 if task.due_at < now else 1), task.due_at
+        return (0 if task.due_at <= now else 1), task.due_at
 
     return tuple(sorted(tasks, key=key))
 

@@ -61,6 +61,12 @@ class TimelineEventType(StrEnum):
     BROADCASTS_DISABLED = "broadcasts_disabled"
     COMMAND_COPIED = "command_copied"
     """A task's slash command was handed to someone to copy: the bot cannot run commands."""
+    CHECKLIST_ITEM_EDITED = "checklist_item_edited"
+    CHECKLIST_ITEM_MOVED = "checklist_item_moved"
+    CHECKLIST_ADDED = "checklist_added"
+    CHECKLIST_RENAMED = "checklist_renamed"
+    CHECKLIST_REMOVED = "checklist_removed"
+    CHECKLIST_MOVED = "checklist_moved"
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,7 +6,8 @@ the click handlers:
 * ``{"a": "item", "r", "c", "i", "t", "v"}`` puts item ``i`` of checklist ``c`` of run ``r`` into
   state ``t`` (``closed``, ``skipped`` or ``""`` for open), signed at item revision ``v``;
 * ``{"a": "assign_me", "r", "c", "i", "v"}`` assigns the item to the clicker;
-* ``{"a": "run_cmd", "r", "c", "i", "v"}`` shows the item's slash command ready to copy.
+* ``{"a": "run_cmd", "r", "c", "i", "v"}`` shows the item's slash command ready to copy;
+* ``{"a": "task_edit", "r", "c", "i", "v"}`` opens the task form (due date, title, command…).
 """
 
 from __future__ import annotations
@@ -16,8 +17,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from bot.callback_data import AssignToMe, ItemClick, RunTaskCommand, TaskButton
-from bot.domain.run import ItemRef, ItemState, Run, RunChecklist, RunItem, iter_items
+from bot.callback_data import AssignToMe, EditTask, ItemClick, RunTaskCommand, TaskButton
+from bot.domain.run import ItemRef, ItemState, Run, RunChecklist, RunItem, is_overdue, iter_items
 from bot.render.buttons import button
 from bot.render.runs import (
     COLOR_DONE,
@@ -58,9 +59,9 @@ class _Budget:
 # A checklist of hundreds of long items must still fit in one post, so text goes first, then the
 # buttons other than the state ones (those tasks can still be assigned with ``/playbook assign``).
 _BUDGETS = (
-    _Budget(600, 1024, 300, 4),
-    _Budget(200, 300, 120, 4),
-    _Budget(0, 120, 60, 4),
+    _Budget(600, 1024, 300, 5),
+    _Budget(200, 300, 120, 5),
+    _Budget(0, 120, 60, 5),
     _Budget(0, 120, 60, 2),
     _Budget(0, 80, 40, 1),
 )
@@ -92,14 +93,12 @@ def checklist_post(
     return {"message": message, "props": {"attachments": attachments}}
 
 
-def clock_dependence(run: Run, checklist_no: int, now: datetime) -> tuple[tuple[str, bool], ...]:
-    """All that :func:`checklist_post` takes from ``now``: each dated task's due text and whether
-    it is overdue. Two moments with equal answers render the same post."""
+def clock_dependence(run: Run, checklist_no: int, now: datetime) -> tuple[bool, ...]:
+    """All that :func:`checklist_post` takes from ``now``: whether each dated task is overdue.
+    Two moments with equal answers render the same post."""
     active = not run.is_finished
     return tuple(
-        (due_text(item, now, active=active), item.is_outstanding and item.due_at < now and active)
-        for item in run.checklists[checklist_no - 1].items
-        if item.due_at is not None
+        is_overdue(item, now) and active for item in run.checklists[checklist_no - 1].items if item.due_at
     )
 
 
@@ -121,7 +120,7 @@ def _item_attachment(
     details = []
     if item.assignee_id:
         details.append(f"assigned to {mention(item.assignee_id, names)}")
-    due = due_text(item, now, active=not run.is_finished)
+    due = due_text(item, now, active=not run.is_finished, relative=False)
     if due:
         details.append(due)
     if item.state is ItemState.CLOSED and item.state_modified_by:
@@ -133,7 +132,7 @@ def _item_attachment(
     description = truncate(item.description.strip(), budget.description)
     if description:
         lines.append(description)
-    overdue = item.is_outstanding and item.due_at is not None and item.due_at < now and not run.is_finished
+    overdue = is_overdue(item, now) and not run.is_finished
     attachment: dict[str, Any] = {
         "fallback": f"{number} {title}",
         "color": _item_color(item, overdue),
@@ -174,6 +173,7 @@ def _item_buttons(
         buttons.append(make(f"i{n}check", "Check", click(ItemState.CLOSED), "primary"))
         buttons.append(make(f"i{n}skip", "Skip", click(ItemState.SKIPPED)))
     buttons.append(make(f"i{n}assign", "Assign to me", AssignToMe(run_id, checklist_id, item_id, revision)))
+    buttons.append(make(f"i{n}edit", "Edit…", EditTask(run_id, checklist_id, item_id, revision)))
     if item.command.strip():
         buttons.append(
             make(
@@ -183,6 +183,14 @@ def _item_buttons(
             )
         )
     return buttons
+
+
+def removed_checklist_post(title: str) -> Post:
+    """What a removed checklist's post says from then on (no tasks, no buttons)."""
+    return {
+        "message": f"~~{one_line(truncate(title, 200))}~~ _(checklist removed from the run)_",
+        "props": {},
+    }
 
 
 def command_label(command: str) -> str:

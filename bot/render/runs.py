@@ -15,7 +15,7 @@ from typing import Any
 
 from bot.callback_data import OpenUpdateForm
 from bot.domain.playbook import Playbook
-from bot.domain.run import Progress, Run, RunItem, count_items, iter_items, progress
+from bot.domain.run import Progress, Run, RunItem, count_items, is_overdue, iter_items, progress
 from bot.domain.timeline import TimelineEvent, TimelineEventType, render_summary
 from bot.render.buttons import button
 from bot.security import ContextSigner
@@ -76,10 +76,14 @@ def format_duration(span: timedelta) -> str:
     return f"{days} d {hours} h" if hours else f"{days} d"
 
 
-def due_text(item: RunItem, now: datetime, *, active: bool = True) -> str:
+def due_text(item: RunItem, now: datetime, *, active: bool = True, relative: bool = True) -> str:
     """When an item is due, relative to ``now``: ``due in 15 min (Nov 23, 09:45 UTC)`` or
     ``**overdue** by 5 min (due Nov 23, 09:45 UTC)``; ``""`` without a due date. Nothing is
-    overdue in a finished (not ``active``) run."""
+    overdue in a finished (not ``active``) run.
+
+    Not ``relative`` (a post that stays in the channel): ``due Nov 23, 09:45 UTC`` or
+    ``**overdue** (due Nov 23, 09:45 UTC)``, which stays true until the due time, when the task's
+    due job edits the post."""
     if item.due_at is None:
         return ""
     when = format_time(item.due_at)
@@ -87,9 +91,11 @@ def due_text(item: RunItem, now: datetime, *, active: bool = True) -> str:
         return f"due {when}"
     if not item.is_outstanding:
         return f"was due {when}"
-    if item.due_at < now:
+    if is_overdue(item, now):
+        if not relative:
+            return f"**overdue** (due {when})"
         return f"**overdue** by {format_duration(now - item.due_at)} (due {when})"
-    return f"due in {format_duration(item.due_at - now)} ({when})"
+    return f"due in {format_duration(item.due_at - now)} ({when})" if relative else f"due {when}"
 
 
 def progress_text(run: Run) -> str:

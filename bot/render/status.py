@@ -221,7 +221,7 @@ def _tasks_section(todo: Todo, now: datetime) -> list[str]:
     for task in tasks:
         due = ""
         if task.due_at is not None:
-            if task.due_at < now:
+            if task.due_at <= now:  # the due instant itself is overdue, as on the posts
                 due = f" — **overdue** by {format_duration(now - task.due_at)}"
             else:
                 due = f" — due in {format_duration(task.due_at - now)}"

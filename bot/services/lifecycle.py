@@ -19,6 +19,9 @@ from bot.domain.status import StatusUpdate
 RunHook = Callable[[Any, AsyncSession, Run], Awaitable[None]]
 """``hook(services, session, run)``; the run as just stored."""
 
+ChangeHook = Callable[[Any, AsyncSession, Run, Run], Awaitable[None]]
+"""``hook(services, session, before, after)``: a change of a run was just stored."""
+
 UpdateHook = Callable[[Any, AsyncSession, Run, StatusUpdate], Awaitable[None]]
 """``hook(services, session, run, update)``: a status update of ``run`` was just stored.
 
@@ -36,6 +39,7 @@ class RunLifecycle:
     finished: list[RunHook] = field(default_factory=list)
     restored: list[RunHook] = field(default_factory=list)
     update_posted: list[UpdateHook] = field(default_factory=list)
+    changed: list[ChangeHook] = field(default_factory=list)
 
     def on_started(self, hook: RunHook) -> RunHook:
         """Call ``hook`` when a run has been created (before its posts are published)."""
@@ -50,6 +54,11 @@ class RunLifecycle:
     def on_restored(self, hook: RunHook) -> RunHook:
         """Call ``hook`` when a finished run has been restored."""
         self.restored.append(hook)
+        return hook
+
+    def on_changed(self, hook: ChangeHook) -> ChangeHook:
+        """Call ``hook`` after every stored change of a run (a task checked, a due date set…)."""
+        self.changed.append(hook)
         return hook
 
     def on_update_posted(self, hook: UpdateHook) -> UpdateHook:
@@ -69,8 +78,11 @@ class RunLifecycle:
         for hook in self.started:
             await hook(services, session, run)
 
-    async def status_changed(self, services: Any, session: AsyncSession, before: Run, after: Run) -> None:
-        """Tell the ``finished`` or ``restored`` hooks when the run's status changed."""
+    async def run_changed(self, services: Any, session: AsyncSession, before: Run, after: Run) -> None:
+        """Tell every ``changed`` hook, and the ``finished`` or ``restored`` hooks when the run's
+        status changed."""
+        for change_hook in self.changed:
+            await change_hook(services, session, before, after)
         if before.is_finished == after.is_finished:
             return
         for hook in self.finished if after.is_finished else self.restored:

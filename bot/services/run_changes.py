@@ -11,9 +11,11 @@ from __future__ import annotations
 import uuid
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass, replace
+from datetime import datetime
 
 from bot.domain import run as domain
 from bot.domain.run import ItemRef, ItemState, Run, RunChange, StaleClickError
+from bot.domain.run_checklists import check_task_text
 from bot.services import run_refresh
 from bot.services.context import Services
 from bot.services.run_access import RunAction
@@ -138,12 +140,12 @@ async def assign_item(
         if change.already or not assignee_id or assignee_id in run.participant_ids:
             return change
         joined = domain.add_participants(change.run, (assignee_id,), actor_id=actor_id, at=at)
-        return RunChange(_one_revision(run, joined.run), change.events + joined.events)
+        return RunChange(one_revision(run, joined.run), change.events + joined.events)
 
     result = await save_change(
         services, run_id, actor_id, RunAction.CHANGE, operation, skip_checklists=skip_checklists
     )
-    await _join_channel(services, result)
+    await join_channel(services, result)
     return result
 
 
@@ -167,18 +169,44 @@ async def copy_item_command(
 
 
 async def add_item(
-    services: Services, run_id: str, checklist_no: int, title: str, *, actor_id: str
+    services: Services,
+    run_id: str,
+    checklist_no: int,
+    title: str,
+    *,
+    actor_id: str,
+    description: str = "",
+    command: str = "",
+    assignee_id: str | None = None,
+    due_at: datetime | None = None,
 ) -> ChangeResult:
-    """Append a task to the checklist numbered ``checklist_no``."""
+    """Append a task to the checklist numbered ``checklist_no``; an assignee joins the run."""
     item_id = uuid.uuid4().hex
 
     def operation(run: Run) -> RunChange:
         checklist = domain.locate_checklist(run, checklist_no)
-        return domain.add_item(
-            run, checklist.id, title, item_id=item_id, actor_id=actor_id, at=services.clock()
+        check_task_text(description.strip(), command.strip())
+        at = services.clock()
+        change = domain.add_item(
+            run,
+            checklist.id,
+            title,
+            item_id=item_id,
+            actor_id=actor_id,
+            at=at,
+            description=description.strip(),
+            command=command.strip(),
+            assignee_id=assignee_id,
+            due_at=due_at,
         )
+        if not assignee_id or assignee_id in run.participant_ids:
+            return change
+        joined = domain.add_participants(change.run, (assignee_id,), actor_id=actor_id, at=at)
+        return RunChange(one_revision(run, joined.run), change.events + joined.events)
 
-    return await save_change(services, run_id, actor_id, RunAction.CHANGE, operation)
+    result = await save_change(services, run_id, actor_id, RunAction.CHANGE, operation)
+    await join_channel(services, result)
+    return result
 
 
 async def remove_item(services: Services, run_id: str, key: ItemKey, *, actor_id: str) -> ChangeResult:
@@ -211,7 +239,7 @@ async def change_owner(services: Services, run_id: str, new_owner_id: str, *, ac
         return domain.change_owner(run, new_owner_id, actor_id=actor_id, at=services.clock())
 
     result = await save_change(services, run_id, actor_id, RunAction.CHANGE_OWNER, operation)
-    await _join_channel(services, result)
+    await join_channel(services, result)
     return result
 
 
@@ -225,7 +253,7 @@ async def add_participants(
         return domain.add_participants(run, wanted, actor_id=actor_id, at=services.clock())
 
     result = await save_change(services, run_id, actor_id, RunAction.CHANGE, operation)
-    await _join_channel(services, result)
+    await join_channel(services, result)
     return result
 
 
@@ -284,13 +312,13 @@ async def restore_run(services: Services, run_id: str, *, actor_id: str) -> Chan
 # Internals ----------------------------------------------------------------------------------------
 
 
-def _one_revision(before: Run, after: Run) -> Run:
+def one_revision(before: Run, after: Run) -> Run:
     """Two domain steps made one change: the run moves on by a single revision."""
     return replace(after, revision=before.revision + 1)
 
 
-async def _join_channel(services: Services, result: ChangeResult) -> None:
-    """Bring people who just joined the run into its channel."""
+async def join_channel(services: Services, result: ChangeResult) -> None:
+    """Bring people who just joined the run (assignees, new owners, added people) into its channel."""
     joined = [u for u in result.run.participant_ids if u not in result.before.participant_ids]
     if joined:
         await services.gateway.add_channel_members(result.run.channel_id, joined)

@@ -110,7 +110,7 @@ async def _apply_once(
             except StaleRevisionError as error:
                 raise _LostRaceError() from error
         await runs.add_timeline_events(run_id, change.events)
-        await services.lifecycle.status_changed(services, session, before, change.run)
+        await services.lifecycle.run_changed(services, session, before, change.run)
         return ChangeResult(before, change.run, change)
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from bot.observability import CountSource, Metrics, active_runs_counter
 from bot.scheduler import JobRouter
-from bot.services import digests, retrospectives, schedules, status_updates, webhooks
+from bot.services import digests, retrospectives, schedules, status_updates, task_due, webhooks
 from bot.services.context import Services
 from bot.services.lifecycle import RunLifecycle
 from storage.repositories.updates import UpdateRepository
@@ -26,6 +26,7 @@ def job_router() -> JobRouter:
     jobs.on(retrospectives.REMINDER_KIND)(retrospectives.remind)
     jobs.on(webhooks.JOB_KIND)(webhooks.deliver)
     jobs.on(schedules.JOB_KIND)(schedules.run_due)
+    jobs.on(task_due.DUE_KIND)(task_due.fall_due)
     return jobs
 
 
@@ -37,6 +38,8 @@ def run_lifecycle() -> RunLifecycle:
     lifecycle.on_started(status_updates.on_run_started)
     lifecycle.on_started(webhooks.queue_run_created)
     lifecycle.on_started(schedules.note_scheduled_run)
+    lifecycle.on_started(task_due.on_run_started)
+    lifecycle.on_changed(task_due.sync_jobs)
     lifecycle.on_finished(retrospectives.start_after_finish)
     lifecycle.on_finished(status_updates.on_run_finished)
     lifecycle.on_restored(status_updates.on_run_restored)

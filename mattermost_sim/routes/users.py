@@ -140,6 +140,28 @@ async def publish_typing(request: web.Request) -> web.Response:
     return status_ok()
 
 
+PATCHABLE_TEXT = ("nickname", "first_name", "last_name", "locale")
+
+
+async def patch_user(request: web.Request) -> web.Response:
+    """PUT /users/{user_id}/patch: the fields given change (``UserPatch``); ``timezone`` is a
+    string map that replaces the whole stored one, as Mattermost keeps it."""
+    caller = current_user(request)
+    user_id = path_user_id(request, caller)
+    require_self_or_admin(caller, user_id)
+    body = await read_json_object(request, "user")
+    user = sim_of(request).state.get_user(user_id)
+    for key in PATCHABLE_TEXT:
+        if key in body:
+            setattr(user, key, string_field(body, key))
+    if "timezone" in body:
+        zone = body["timezone"]
+        if not isinstance(zone, dict) or not all(isinstance(v, str) for v in zone.values()):
+            raise invalid_body_param("timezone")
+        user.timezone_props = {str(k): v for k, v in zone.items()}
+    return json_response(user.to_json(full=True))
+
+
 def register(app: web.Application) -> None:
     """Add this area's routes to the application."""
     app.router.add_get(f"{BASE}/me", get_me)
@@ -150,3 +172,4 @@ def register(app: web.Application) -> None:
     app.router.add_get(f"{BASE}/{USER_ID}/teams", get_teams_for_user)
     app.router.add_get(f"{BASE}/{USER_ID}/teams/{{team_id:{ID}}}/channels", get_channels_for_team_for_user)
     app.router.add_post(f"{BASE}/{USER_ID}/typing", publish_typing)
+    app.router.add_put(f"{BASE}/{USER_ID}/patch", patch_user)

@@ -86,3 +86,30 @@ async def test_team_member_roles(sides: Sides) -> None:
     person manage slash commands."""
     sim, real = await sides.each(_team_roles)
     assert_conform(sim, real)
+
+
+async def _time_zones(side: Side) -> dict[str, Any]:
+    manual = {"useAutomaticTimezone": "false", "manualTimezone": "Europe/Paris", "automaticTimezone": ""}
+    return {
+        "new_account": await side.call("playbooks", "GET", "/users/me"),
+        "patched": await side.call("alice", "PUT", "/users/me/patch", {"timezone": manual}),
+        "seen_by_bot": await side.call("playbooks", "GET", f"/users/{side.user_ids['alice']}"),
+        "not_a_map": await side.call("alice", "PUT", "/users/me/patch", {"timezone": "Europe/Paris"}),
+        "someone_else": await side.call(
+            "alice", "PUT", f"/users/{side.user_ids['playbooks']}/patch", {"timezone": manual}
+        ),
+    }
+
+
+async def test_time_zones(sides: Sides) -> None:
+    """A new account's ``timezone`` (automatic, none detected) and a person choosing a manual zone
+    (``PUT /users/me/patch``), read back by the bot: same shapes and same zone values."""
+    sim, real = await sides.each(_time_zones)
+    assert_conform(sim, real)
+    for answers in (sim, real):
+        assert answers["new_account"].body["timezone"] == {
+            "automaticTimezone": "",
+            "manualTimezone": "",
+            "useAutomaticTimezone": "true",
+        }
+        assert answers["seen_by_bot"].body["timezone"]["manualTimezone"] == "Europe/Paris"

@@ -370,8 +370,8 @@ def test_progress_of_a_run_without_tasks_is_zero_of_zero() -> None:
 def test_overdue_items_are_outstanding_items_past_their_due_time() -> None:
     run = new_run()
     due = T0 + timedelta(minutes=15)
-    assert overdue_items(run, due) == ()
-    (late,) = overdue_items(run, due + timedelta(seconds=1))
+    assert overdue_items(run, due - timedelta(seconds=1)) == ()
+    (late,) = overdue_items(run, due)
     assert (late.checklist_no, late.item_no, late.item.title) == (1, 1, "Start bridge call")
     assert overdue_items(set_state(run, 1, 1, ItemState.CLOSED).run, due + timedelta(hours=1)) == ()
     finished = finish_run(run, actor_id="alice", at=LATER, confirmed=True).run

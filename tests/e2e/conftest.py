@@ -19,6 +19,7 @@ import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -86,6 +87,22 @@ class Harness:
     async def command(self, person: Person, text: str, channel_id: str | None = None) -> dict[str, Any]:
         """Run ``text`` (e.g. ``/playbook list``) as ``person``; returns Mattermost's command response."""
         return await person.execute(channel_id or self.town_square_id, text, team_id=self.team_id)
+
+    @asynccontextmanager
+    async def restarted(self, downtime: timedelta) -> AsyncIterator[BotApp]:
+        """The bot stopped for ``downtime`` (the clock moves on) and a new one started with the same
+        settings, as ``harness.bot`` inside the block; the first bot is put back after it."""
+        first = self.bot
+        await first.stop()
+        self.clock.advance(downtime)
+        second = BotApp(first.settings, clock=self.clock, scheduler_timer=False)
+        await second.start()
+        self.bot = second
+        try:
+            yield second
+        finally:
+            self.bot = first
+            await second.stop()
 
     async def tick(self) -> int:
         """Run the scheduled jobs due at the clock's time, then settle; how many ran."""

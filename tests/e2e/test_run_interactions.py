@@ -355,7 +355,7 @@ async def test_the_timeline_shows_the_changes_in_order(world: RunWorld) -> None:
         ("/playbook check", "Usage: `/playbook check CHECKLIST TASK` — e.g. `/playbook check 1 2`"),
         ("/playbook assign 1 1 @nobody", "I can't find @nobody."),
         ("/playbook assign 1 1", "Usage: `/playbook assign CHECKLIST TASK @user|me|none`"),
-        ("/playbook checkadd 1", "What should the task say?"),
+        ("/playbook checkadd", "Usage: `/playbook checkadd CHECKLIST [TEXT…]`"),
         ("/playbook checkremove 1", "Usage: `/playbook checkremove CHECKLIST TASK`"),
         ("/playbook add", "Usage: `/playbook add @user…`"),
         ("/playbook owner @nobody", "I can't find @nobody."),

@@ -15,7 +15,6 @@ from typing import Any
 
 import pytest
 
-from bot.app import BotApp
 from bot.domain.status import next_morning
 from mattermost_sim.client import Person
 
@@ -275,21 +274,12 @@ async def test_a_reminder_due_while_the_bot_was_stopped_is_sent_once_after_resta
     world: UpdateWorld,
 ) -> None:
     harness = world.harness
-    first = harness.bot
-    await first.stop()
-    harness.clock.advance(timedelta(hours=2))
-    second = BotApp(first.settings, clock=harness.clock, scheduler_timer=False)
-    await second.start()
-    harness.bot = second
-    try:
+    async with harness.restarted(timedelta(hours=2)):
         assert await harness.tick() >= 1
         assert len(await world.reminders()) == 1
         await harness.tick()
         await world.advance(timedelta(minutes=30))
         assert len(await world.reminders()) == 1
-    finally:
-        harness.bot = first
-        await second.stop()
 
 
 # Todo and digest ------------------------------------------------------------------------------------

@@ -11,7 +11,7 @@ from datetime import timedelta
 from typing import Any
 
 from bot.cli_playbooks import bot_services
-from bot.services import digests, retrospectives, schedules, status_updates, webhooks
+from bot.services import digests, retrospectives, schedules, status_updates, task_due, webhooks
 from bot.services.playbooks import find_playbook
 from bot.services.run_start import start_run
 from bot.services.wiring import job_router, run_lifecycle
@@ -80,6 +80,7 @@ async def test_the_cli_and_the_service_are_wired_alike(harness: Harness) -> None
         digests.DIGEST_KIND,
         retrospectives.REMINDER_KIND,
         webhooks.JOB_KIND,
+        task_due.DUE_KIND,
         schedules.JOB_KIND,
     }
     async with bot_services(harness.bot.settings) as cli:

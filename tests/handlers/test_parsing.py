@@ -93,6 +93,27 @@ def test_router_unbalanced_quote_is_explained() -> None:
     assert "quotation mark" in reply.text
 
 
+def test_free_text_is_read_as_typed_quotes_and_apostrophes_included() -> None:
+    router = _router()
+
+    @router.command("note", "TEXT…", "free text", free_text=True)
+    async def note(call: CommandCall) -> Reply:
+        return Reply(call.text_after(1))
+
+    for text, after in (
+        ('note 1 Call "the vendor"  now', 'Call "the vendor"  now'),
+        ("note 1 Don't panic", "Don't panic"),
+        ("note 1", ""),
+    ):
+        call = router.parse(CommandRequest.from_body(urlencode(FORM | {"text": text})), None)
+        assert isinstance(call, CommandCall), text
+        assert call.text_after(1) == after
+    # Other commands still refuse an unclosed quotation mark.
+    refused = router.parse(CommandRequest.from_body(urlencode(FORM | {"text": "run don't"})), None)
+    assert isinstance(refused, Reply)
+    assert "quotation mark is not closed" in refused.text
+
+
 def test_router_empty_text_means_help() -> None:
     call = _router().parse(CommandRequest.from_body(urlencode(FORM | {"text": ""})), None)
     assert isinstance(call, CommandCall)

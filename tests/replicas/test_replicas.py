@@ -29,6 +29,7 @@ RUNS = 4
 CHECKLIST_POSTS = 4  # the starter incident playbook's checklists
 RETRO_INTERVAL = timedelta(hours=1)
 STATUS_INTERVAL = timedelta(seconds=3600)  # the starter playbook's reminder timer
+DUE_TASKS = 2  # the starter playbook's tasks due within the first hour
 
 
 def channel_of(reply: str) -> str:
@@ -131,6 +132,8 @@ async def test_two_replicas_share_the_work_and_do_each_thing_once(world: World) 
     await world.settled()  # a duplicate from the other replica would show up by now
     for channel in channels:
         assert await status_reminders_are(world, channel["id"], 1)
+        # Tasks 1.2 and 1.3 fell due meanwhile (15 and 30 minutes in): each is announced once.
+        assert await overdue_notices(world, channel["id"]) == DUE_TASKS
 
     # Reminders: finishing a run schedules its retrospective reminder; both replicas poll for
     # due jobs, yet each reminder is posted once, and once more at the next interval.
@@ -212,6 +215,12 @@ async def finish_run(world: World, run_name: str) -> dict[str, Any]:
     reply = await world.command(world.alice, "/playbook finish", channel_id=channel["id"])
     assert "finished" in reply["text"].lower(), reply
     return channel
+
+
+async def overdue_notices(world: World, channel_id: str) -> int:
+    """How many times the bot told a run's channel that a task is overdue."""
+    posts = await world.bot_posts(channel_id)
+    return sum(1 for p in posts if p["message"].startswith(":alarm_clock:"))
 
 
 async def reminders(world: World, channel_id: str) -> int:
