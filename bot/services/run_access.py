@@ -4,7 +4,9 @@ The rules follow the Playbooks plugin (playbooks-plugin.md §4.3):
 
 * system admins may do everything;
 * a run's participants (the owner is always one) may change it: check tasks, edit the
-  checklist, add people, finish and restore it;
+  checklist, add people, finish and restore it. The members of the run's channel are its
+  participants (:mod:`bot.services.joiners` records who joins and leaves); someone just added to
+  the channel counts as one before that record is made;
 * everyone else on the team may look at a run in a public channel but not change it; a run in a
   private channel is invisible to them, and they are told it can't be found rather than that it
   exists;
@@ -61,6 +63,7 @@ class AccessFacts:
     channel_private: bool = False
     owner_group_only_actions: bool = False
     is_playbook_admin: bool = False
+    is_channel_member: bool = False
 
 
 class RunAccessError(DomainError):
@@ -81,7 +84,7 @@ def refusal(run: Run, user_id: str, action: RunAction, facts: AccessFacts) -> st
     """
     if facts.is_system_admin:
         return None
-    participant = user_id in run.participant_ids or user_id == run.owner_id
+    participant = user_id in run.participant_ids or user_id == run.owner_id or facts.is_channel_member
     if not participant and (not facts.is_team_member or facts.channel_private):
         return RUN_NOT_FOUND
     if action is RunAction.VIEW:
@@ -109,7 +112,7 @@ async def gather_facts(
     """The facts :func:`refusal` needs for this person and action, asking only what matters.
 
     A participant changing tasks costs no request at all; the admin flag comes from the cached
-    user, the channel's privacy from Mattermost only for non-participants.
+    user, the channel's membership and privacy from Mattermost only for non-participants.
     """
     participant = user_id in run.participant_ids or user_id == run.owner_id
     owner_only = False
@@ -124,6 +127,11 @@ async def gather_facts(
     if participant or is_admin:
         return AccessFacts(
             is_system_admin=is_admin, owner_group_only_actions=owner_only, is_playbook_admin=playbook_admin
+        )
+    if await services.gateway.is_channel_member(run.channel_id, user_id):
+        # Joined a moment ago: the websocket's word that makes it a participant may be on its way.
+        return AccessFacts(
+            owner_group_only_actions=owner_only, is_playbook_admin=playbook_admin, is_channel_member=True
         )
     try:
         channel_private = (await services.gateway.channel(run.channel_id)).type != "O"

@@ -54,13 +54,14 @@ async def save_change(
     services: Services,
     run_id: str,
     actor_id: str,
-    action: RunAction,
+    action: RunAction | None,
     operation: Operation,
     *,
     skip_checklists: Collection[str] = (),
     all_checklists: bool = False,
 ) -> ChangeResult:
-    """Apply ``operation`` to the run as ``actor_id``, allowed ``action``, and save it.
+    """Apply ``operation`` to the run as ``actor_id``, allowed ``action``, and save it
+    (``action`` ``None``: Mattermost told the service what happened, nobody asks for it).
 
     Then refresh the posts of the checklists that changed (all of them with ``all_checklists``)
     except ``skip_checklists``. A finish or restore calls the run's lifecycle hooks in the change's
@@ -88,7 +89,7 @@ async def _apply_once(
     services: Services,
     run_id: str,
     actor_id: str,
-    action: RunAction,
+    action: RunAction | None,
     operation: Operation,
 ) -> ChangeResult:
     async with services.transaction() as session:
@@ -96,7 +97,8 @@ async def _apply_once(
         before = await runs.get(run_id)
         if before is None:
             raise RunNotVisibleError()
-        await require(services, session, before, actor_id, action)
+        if action is not None:
+            await require(services, session, before, actor_id, action)
         change = operation(before)
         if change.already:
             return ChangeResult(before, before, change)
