@@ -325,3 +325,15 @@ class ImportToTeam(ActionData):
     post_id: str = wire("p")
     sender_id: str = wire("u")
     team_id: str = wire("t")
+
+
+@dataclass(frozen=True)
+class ChooseRun(ActionData):
+    """One run's button on the question which run a command in a channel of several runs means:
+    the ``command`` (``check 1 2``) is carried out for this run, and answered through the
+    command's ``response_url``."""
+
+    name = "pick_run"
+    run_id: str = wire("r")
+    command: str = wire("cmd")
+    response_url: str = wire("url", default="")

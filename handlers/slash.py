@@ -8,19 +8,23 @@ mistakes (:class:`UsageError`) and domain refusals become the reply here, once.
 
 from __future__ import annotations
 
+import re
 import shlex
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from bot.domain.errors import DomainError
 from bot.domain.run import Run
-from bot.render.run_replies import NOT_IN_RUN_CHANNEL
+from bot.render.run_replies import NOT_IN_RUN_CHANNEL, for_run, run_chooser
 from bot.services.context import Services
-from bot.services.run_access import RunAction, RunNotVisibleError, load_channel_run
+from bot.services.run_access import RunAction, RunNotVisibleError, choose_channel_run, load_run
 
 from .replies import CommandRequest, Reply
 
 DeferredWork = Callable[[], Awaitable[Reply]]
+
+RUN_NUMBER = re.compile(r"#(\d{1,9})")
+"""``#42``: the run a command means, in a channel holding several."""
 
 
 @dataclass
@@ -33,6 +37,10 @@ class CommandCall:
     services: Services
     deferred: list[DeferredWork] = field(default_factory=list)
     loaded_run: Run | None = None
+    run_number: int | None = None
+    """The run's number the person gave (``#42``), if any."""
+    chosen_run_id: str = ""
+    """The run the person chose with a button of :func:`~bot.render.run_replies.run_chooser`."""
 
     @property
     def run(self) -> Run:
@@ -129,22 +137,46 @@ class CommandRouter:
         name, args = words[0].lower(), words[1:]
         if name not in self._routes:
             return Reply(f"`{words[0]}` is not a `/{self.trigger}` command.\n\n{self.help_text()}")
+        number = RUN_NUMBER.fullmatch(args[0]) if args and self._routes[name].needs is not None else None
+        if number is not None:
+            return CommandCall(request, name, args[1:], services, run_number=int(number.group(1)))
         return CommandCall(request, name, args, services)
 
     async def dispatch(self, call: CommandCall) -> Reply:
         """Run the handler of a parsed call, loading and checking the channel's run if it needs one."""
         route = self._routes[call.name]
         try:
-            if route.needs is not None:
-                call.loaded_run = await load_channel_run(
-                    call.services, call.channel_id, call.user_id, route.needs
+            if route.needs is None:
+                return await route.handler(call)
+            if call.chosen_run_id:
+                call.loaded_run = await load_run(call.services, call.chosen_run_id, call.user_id, route.needs)
+                if call.loaded_run.channel_id != call.channel_id:
+                    raise RunNotVisibleError()
+            else:
+                found = await choose_channel_run(
+                    call.services, call.channel_id, call.user_id, route.needs, call.run_number
                 )
-            return await route.handler(call)
+                if isinstance(found, list):
+                    return self._which_run(call, found)
+                call.loaded_run = found
+            reply = await route.handler(call)
+            if call.run_number is None and not call.chosen_run_id:
+                return reply
+            # The channel holds several runs: the answer says which one it is about.
+            return replace(reply, text=for_run(call.loaded_run, reply.text))
         except RunNotVisibleError:
             # Nobody learns that a hidden run exists: to them this is not a run's channel.
             return Reply(NOT_IN_RUN_CHANNEL)
         except DomainError as error:
             return Reply(error.message)
+
+    def _which_run(self, call: CommandCall, runs: list[Run]) -> Reply:
+        """Ask which run the command means, with a button per run."""
+        services = call.services
+        attachments = run_chooser(
+            runs, call.request.text, call.request.response_url, services.signer, services.action_url
+        )
+        return Reply(attachments=attachments)
 
     def help_text(self) -> str:
         """Markdown help listing every sub-command, grouped."""

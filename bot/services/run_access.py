@@ -15,6 +15,8 @@ The rules follow the Playbooks plugin (playbooks-plugin.md §4.3):
 
 :func:`refusal` is the pure decision; :func:`require` gathers the facts it needs (asking
 Mattermost only when the answer depends on them) and raises :class:`RunAccessError`.
+:func:`choose_channel_run` finds the run a command in a channel means (a channel linked to a
+playbook may hold several).
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING
 
 from bot.domain.errors import DomainError
-from bot.domain.run import Run
+from bot.domain.run import Run, RunStatus
 from bot.mattermost.errors import NotFound
 from storage.repositories.playbooks import PlaybookRepository
 from storage.repositories.runs import RunRepository
@@ -165,10 +167,44 @@ async def load_run(services: Services, run_id: str, user_id: str, action: RunAct
     return await _load(services, lambda runs: runs.get(run_id), user_id, action)
 
 
-async def load_channel_run(services: Services, channel_id: str, user_id: str, action: RunAction) -> Run:
-    """The run of ``channel_id``, as :func:`load_run`; :class:`RunNotVisibleError` when the channel
-    has no run or its run is hidden from ``user_id``."""
-    return await _load(services, lambda runs: runs.get_by_channel(channel_id), user_id, action)
+class NoSuchRunNumberError(RunAccessError):
+    """The channel has no run with the number the person gave."""
+
+    def __init__(self, number: int) -> None:
+        super().__init__(f"This channel has no run #{number}.")
+
+
+async def choose_channel_run(
+    services: Services, channel_id: str, user_id: str, action: RunAction, number: int | None = None
+) -> Run | list[Run]:
+    """The run of ``channel_id`` a command means, checked for ``action``; or, when the channel
+    holds several that fit, all of them (newest first) for the person to choose from.
+
+    With ``number`` (``#42``), the run with that number; without, the run in progress, or the
+    newest when none is. Runs hidden from ``user_id`` do not count: with none left, this is
+    :class:`RunNotVisibleError`, as for a channel without runs.
+    """
+    async with services.transaction() as session:
+        runs = RunRepository(session)
+        if number is not None:
+            candidates = await runs.channel_runs(channel_id, number=number)
+        else:
+            candidates = await runs.channel_runs(channel_id, status=RunStatus.IN_PROGRESS)
+            newest = None if candidates else await runs.get_by_channel(channel_id)
+            candidates = candidates or ([newest] if newest else [])
+        fitting = []
+        for run in candidates:
+            facts = await gather_facts(services, session, run, user_id, RunAction.VIEW)
+            if allowed(run, user_id, RunAction.VIEW, facts):
+                fitting.append(run)
+        if not fitting:
+            if number is not None and not candidates:
+                raise NoSuchRunNumberError(number)
+            raise RunNotVisibleError()
+        if len(fitting) > 1:
+            return fitting
+        await require(services, session, fitting[0], user_id, action)
+        return fitting[0]
 
 
 async def _load(

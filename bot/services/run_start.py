@@ -165,6 +165,7 @@ async def start_run(
         summary=summary_text,
         sequential_id=sequential_id,
         participant_ids=invited,
+        linked_channel=playbook.channel.mode is ChannelMode.LINK_EXISTING_CHANNEL,
         checklists=new_run_checklists(
             playbook.checklists, now, new_id, owner_id=owner_id, reporter_id=user_id
         ),
@@ -274,6 +275,8 @@ async def _present_members(services: Services, playbook: Playbook, channel_id: s
     """The people already in a linked channel (nobody is in a channel made for the run)."""
     if playbook.channel.mode is not ChannelMode.LINK_EXISTING_CHANNEL:
         return ()
+    # Only a member may list the members: the bot joins a public channel it is not in yet.
+    await services.gateway.add_channel_members(channel_id, [services.bot.id])
     return tuple(m for m in await services.gateway.channel_member_ids(channel_id) if m != services.bot.id)
 
 

@@ -91,11 +91,16 @@ class RunRepository:
         newest (a channel linked to a playbook holds one run after another)."""
         return await self._get_one("channel_id", channel_id, RunRow.channel_id == channel_id)
 
-    async def channel_runs(self, channel_id: str) -> builtins.list[Run]:
-        """Every run of this channel, newest first."""
-        return await self._load(
-            _runs().where(RunRow.channel_id == channel_id).order_by(RunRow.created_at.desc(), RunRow.id)
-        )
+    async def channel_runs(
+        self, channel_id: str, *, status: RunStatus | None = None, number: int | None = None
+    ) -> builtins.list[Run]:
+        """The runs of this channel (those with ``status``, or ``number``, when given), newest first."""
+        conditions = [RunRow.channel_id == channel_id]
+        if status is not None:
+            conditions.append(RunRow.status == status.value)
+        if number is not None:
+            conditions.append(RunRow.number == number)
+        return await self._load(_runs().where(*conditions).order_by(RunRow.created_at.desc(), RunRow.id))
 
     async def list(
         self,
