@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from bot.mattermost.events import PostedEvent, ReactionEvent, UserAddedEvent, UserRemovedEvent
 from bot.services.context import Services
-from bot.services.joiners import member_left, welcome_joiner
+from bot.services.joiners import member_joined, member_left
 from bot.services.keywords import KeywordIndex, prompt_for_keywords
 from bot.services.pins import PIN_EMOJI, sync_pin
 from bot.services.playbook_import import import_sent_files
@@ -75,8 +75,8 @@ async def on_reaction(event: ReactionEvent, services: Services) -> None:
 
 async def on_user_added(event: UserAddedEvent, services: Services) -> None:
     """Someone joined a channel: if it is a run's, they join the run and are welcomed (see
-    :func:`~bot.services.joiners.welcome_joiner`)."""
-    await welcome_joiner(services, event.channel_id, event.user_id)
+    :func:`~bot.services.joiners.member_joined`)."""
+    await member_joined(services, event.channel_id, event.user_id)
 
 
 async def on_user_removed(event: UserRemovedEvent, services: Services) -> None:

@@ -37,22 +37,23 @@ class _Step(Protocol):
     def __call__(self, run: Run, user_id: str, *, at: datetime) -> RunChange: ...
 
 
-async def welcome_joiner(services: Services, channel_id: str, user_id: str) -> bool:
-    """``user_id`` joined ``channel_id``: they become a participant of the channel's runs (on
-    each run's timeline) and get the newest run's welcome, once per run and person. Returns
-    whether the join was new to some run."""
+async def member_joined(services: Services, channel_id: str, user_id: str) -> bool:
+    """``user_id`` joined ``channel_id``: they become a participant of the channel's runs in
+    progress (of its newest run when none is), on each run's timeline, and get the newest such
+    run's welcome, once per run and person. Returns whether the join was new to some run."""
     if not channel_id or not user_id or user_id == services.bot.id:
         return False
     async with services.transaction() as session:
         runs = await RunRepository(session).channel_runs(channel_id)
-        first_visit = bool(runs) and await SettingsRepository(session).mark_handled(
-            welcome_key(runs[0].id, user_id)
+        current = [run for run in runs if not run.is_finished] or runs[:1]
+        first_visit = bool(current) and await SettingsRepository(session).mark_handled(
+            welcome_key(current[0].id, user_id)
         )
     joined = False
-    for run in runs:
+    for run in current:
         joined = await _apply(services, run, user_id, domain.join_channel) or joined
     if first_visit:
-        await _send_welcome(services, runs[0], user_id)
+        await _send_welcome(services, current[0], user_id)
     return joined
 
 
@@ -64,7 +65,7 @@ async def member_left(services: Services, channel_id: str, user_id: str) -> bool
     async with services.transaction() as session:
         runs = await RunRepository(session).channel_runs(channel_id)
     left = False
-    for run in runs:
+    for run in (run for run in runs if user_id in run.participant_ids):
         left = await _apply(services, run, user_id, domain.leave_channel) or left
     return left
 

@@ -106,3 +106,19 @@ async def test_a_finished_run_no_longer_needs_naming(ops: OpsWorld) -> None:
     response = await ops.command("/playbook check 1 1")
     assert response["text"] == "Checked 1.1 “Tag the release”."
     assert (await ops.task_text(2)).startswith("☑")
+
+
+async def test_someone_joining_the_channel_joins_every_run_in_progress(ops: OpsWorld) -> None:
+    harness = ops.harness
+    await harness.mattermost.add_user("bob", team_ids=[harness.team_id])
+    async with harness.person("bob") as bob:
+        await bob.join(ops.channel_id)
+        await harness.settle()
+        for number in (1, 2):
+            response = await harness.command(bob, f"/playbook check #{number} 1 1", channel_id=ops.channel_id)
+            assert response["text"].endswith("Checked 1.1 “Tag the release”.")
+    await harness.settle()
+    assert "checked by @bob" in await ops.task_text(1)
+    assert "checked by @bob" in await ops.task_text(2)
+    timeline = await ops.command("/playbook timeline #2")
+    assert "@bob joined the channel" in timeline["text"]
