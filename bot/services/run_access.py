@@ -151,14 +151,16 @@ async def gather_facts(
 
 async def require(
     services: Services, session: AsyncSession, run: Run, user_id: str, action: RunAction
-) -> None:
-    """Raise :class:`RunAccessError` unless ``user_id`` may do ``action`` on ``run``."""
+) -> AccessFacts:
+    """Raise :class:`RunAccessError` unless ``user_id`` may do ``action`` on ``run``; the facts
+    that allowed it."""
     facts = await gather_facts(services, session, run, user_id, action)
     reason = refusal(run, user_id, action, facts)
     if reason == RUN_NOT_FOUND:
         raise RunNotVisibleError()
     if reason is not None:
         raise RunAccessError(reason)
+    return facts
 
 
 async def load_run(services: Services, run_id: str, user_id: str, action: RunAction) -> Run:

@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, replace
 
+from bot.domain import run as domain
 from bot.domain.errors import DomainError
 from bot.domain.run import Run, RunChange, RunItem
 from bot.services import run_refresh
@@ -97,9 +98,16 @@ async def _apply_once(
         before = await runs.get(run_id)
         if before is None:
             raise RunNotVisibleError()
+        joined = RunChange(before, already=True)
         if action is not None:
-            await require(services, session, before, actor_id, action)
-        change = operation(before)
+            facts = await require(services, session, before, actor_id, action)
+            if facts.is_channel_member:
+                # Just added to the channel, before the bot heard of it: the join comes first.
+                joined = domain.join_channel(before, actor_id, at=services.clock())
+        change = operation(joined.run)
+        if not joined.already:
+            after = replace(change.run, revision=before.revision + 1)
+            change = RunChange(after, joined.events + change.events)
         if change.already:
             return ChangeResult(before, before, change)
         item = _single_changed_item(before, change.run)

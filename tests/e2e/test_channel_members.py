@@ -41,7 +41,9 @@ async def test_someone_added_to_the_channel_through_the_api_can_check_a_task(
 
     assert "checked by @bob" in await world.item_text(1, 1)
     assert "@bob" in await world.overview_field("Participants")
-    assert (await world.timeline()).count("@bob joined the channel") == 1
+    timeline = await world.timeline()
+    assert timeline.count("@bob joined the channel") == 1
+    assert timeline.index("@bob joined the channel") < timeline.index("@bob checked")
 
 
 async def test_someone_removed_from_the_channel_leaves_the_run_and_is_refused(
