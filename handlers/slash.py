@@ -181,7 +181,8 @@ class CommandRouter:
     def help_text(self) -> str:
         """Markdown help listing every sub-command, grouped."""
         lines = [
-            f"**/{self.trigger}** — run playbooks from chat. Numbers of checklists and items start at 1."
+            f"**/{self.trigger}** — run playbooks from chat. Numbers of checklists and items start at 1; "
+            "in a channel with several runs, name the run after the command (`check #2 1 1`)."
         ]
         groups: dict[str, list[Route]] = {}
         for route in self._routes.values():

@@ -159,7 +159,7 @@ def run_chooser(
     ]
     example = f"#{runs[0].number}"
     text = (
-        f"This channel has {len(runs)} runs. Which one do you mean? "
+        "This channel has several runs. Which one do you mean? "
         f"(Next time you can name it: `{example}` right after the command's name.)"
     )
     return [{"fallback": text, "text": text, "actions": buttons}]

@@ -85,7 +85,7 @@ async def test_without_a_number_the_bot_asks_which_run_with_buttons(ops: OpsWorl
     alice = ops.harness.alice
     response = await ops.command("/playbook check 1 2")
     [question] = response["attachments"]
-    assert question["text"].startswith("This channel has 2 runs. Which one do you mean?")
+    assert question["text"].startswith("This channel has several runs. Which one do you mean?")
     assert [a["name"] for a in question["actions"]] == ["#2 web", "#1 api"]
     assert (await ops.task_text(1)).startswith("☐")
 

@@ -140,7 +140,7 @@ def test_a_checklist_in_a_linked_channel_names_its_run() -> None:
 def test_the_which_run_question_has_a_button_per_run() -> None:
     first, second = a_run(number=7), a_run(id="r" * 26, number=8, name="Cache down")
     [attachment] = run_chooser([second, first], "check 1 2", "http://mm/hooks/commands/h", SIGNER, URL)
-    assert attachment["text"].startswith("This channel has 2 runs. Which one do you mean?")
+    assert attachment["text"].startswith("This channel has several runs. Which one do you mean?")
     assert "`#8`" in attachment["text"]
     assert [a["name"] for a in attachment["actions"]] == ["#8 Cache down", "#7 Incident: DB down"]
     context = attachment["actions"][0]["integration"]["context"]
