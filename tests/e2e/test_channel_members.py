@@ -11,12 +11,15 @@ from collections.abc import AsyncIterator
 
 import pytest
 
+from bot.render.run_replies import NOT_IN_RUN_CHANNEL
 from bot.services.run_changes import BOT_CANNOT_BE_ASSIGNED, BOT_CANNOT_OWN
 from mattermost_sim.client import MattermostError, Person
 from tests.waiting import eventually
 
+from .conftest import Harness
 from .test_listening import wait_for_reconnect
 from .test_run_interactions import RunWorld, world
+from .test_run_start import FIRST_CHANNEL, seed_incident_playbook
 
 __all__ = ["world"]
 
@@ -119,3 +122,23 @@ async def test_the_bot_is_never_the_owner_or_an_assignee(world: RunWorld) -> Non
     assert (await world.command(f"/playbook assign 1 1 @{bot_name}"))["text"] == BOT_CANNOT_BE_ASSIGNED
     assert await world.overview_field("Owner") == "@alice"
     assert f"@{bot_name}" not in await world.item_text(1, 1)
+
+
+async def test_in_a_private_run_only_the_channels_members_take_part(harness: Harness) -> None:
+    await seed_incident_playbook(harness)  # private run channels
+    await harness.command(harness.alice, '/playbook run "Incident Response" DB down')
+    await harness.settle()
+    channel = await harness.alice.channel_by_name(harness.team_id, FIRST_CHANNEL)
+    await harness.mattermost.add_user("bob", team_ids=[harness.team_id])
+    await harness.mattermost.add_user("carol", team_ids=[harness.team_id])
+    async with harness.person("bob") as bob, harness.person("carol") as carol:
+        with pytest.raises(MattermostError):  # carol cannot even find the channel
+            await carol.join(channel["id"])
+        await harness.alice.add_to_channel(channel["id"], await bob.my_id())
+        response = await harness.command(bob, "/playbook check 1 1", channel_id=channel["id"])
+        assert response["text"] == "Checked 1.1 “Take ownership of the incident”."
+        await harness.settle()
+        # In a channel of her own, carol is not told about the private run either.
+        elsewhere = await carol.create_channel(harness.team_id, "carols", "Carol's")
+        info = await harness.command(carol, "/playbook info", channel_id=elsewhere["id"])
+        assert info["text"] == NOT_IN_RUN_CHANNEL
