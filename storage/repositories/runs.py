@@ -100,7 +100,7 @@ class RunRepository:
             conditions.append(RunRow.status == status.value)
         if number is not None:
             conditions.append(RunRow.number == number)
-        return await self._load(_runs().where(*conditions).order_by(RunRow.created_at.desc(), RunRow.id))
+        return await self._load(_runs().where(*conditions).order_by(*_NEWEST_FIRST))
 
     async def list(
         self,
@@ -354,8 +354,10 @@ def _runs() -> Select[Any]:
 # construction and keeps its compiled form cached.
 _HEAD = select(RunRow.id, RunRow.revision, RunRow.playbook_id)
 _HEAD_BY_ID = _HEAD.where(RunRow.id == bindparam("key"))
+# Runs started in the same instant: the higher number is the later one.
+_NEWEST_FIRST = (RunRow.created_at.desc(), RunRow.number.desc(), RunRow.id)
 # A channel's current run: the newest in progress, else the newest.
-_CURRENT_FIRST = ((RunRow.status == RunStatus.IN_PROGRESS.value).desc(), RunRow.created_at.desc(), RunRow.id)
+_CURRENT_FIRST = ((RunRow.status == RunStatus.IN_PROGRESS.value).desc(), *_NEWEST_FIRST)
 _HEADS = {
     "id": _HEAD_BY_ID,
     "channel_id": _HEAD.where(RunRow.channel_id == bindparam("key")).order_by(*_CURRENT_FIRST).limit(1),
