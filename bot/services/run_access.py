@@ -130,22 +130,23 @@ async def gather_facts(
         return AccessFacts(
             is_system_admin=is_admin, owner_group_only_actions=owner_only, is_playbook_admin=playbook_admin
         )
-    if await services.gateway.is_channel_member(run.channel_id, user_id):
-        # Joined a moment ago: the websocket's word that makes it a participant may be on its way.
-        return AccessFacts(
-            owner_group_only_actions=owner_only, is_playbook_admin=playbook_admin, is_channel_member=True
-        )
     try:
         channel_private = (await services.gateway.channel(run.channel_id)).type != "O"
     except NotFound:
         # A channel the bot can no longer read is treated as private: better hidden than leaked.
         channel_private = True
+    # Membership matters to change a run, or to see a private one; looking at a public run it
+    # costs no request. A member not yet recorded has just joined: the websocket's word is on its way.
+    channel_member = (
+        action is not RunAction.VIEW or channel_private
+    ) and await services.gateway.is_channel_member(run.channel_id, user_id)
     return AccessFacts(
         is_system_admin=False,
-        is_team_member=await services.people.is_team_member(run.team_id, user_id),
+        is_team_member=channel_member or await services.people.is_team_member(run.team_id, user_id),
         channel_private=channel_private,
         owner_group_only_actions=owner_only,
         is_playbook_admin=playbook_admin,
+        is_channel_member=channel_member,
     )
 
 
@@ -191,20 +192,27 @@ async def choose_channel_run(
         if number is not None:
             candidates = await runs.channel_runs(channel_id, number=number)
         else:
-            candidates = await runs.channel_runs(channel_id, status=RunStatus.IN_PROGRESS)
-            newest = None if candidates else await runs.get_by_channel(channel_id)
-            candidates = candidates or ([newest] if newest else [])
-        fitting = []
-        for run in candidates:
-            facts = await gather_facts(services, session, run, user_id, RunAction.VIEW)
-            if allowed(run, user_id, RunAction.VIEW, facts):
-                fitting.append(run)
+            # Read through the run cache. Only runs of linked playbooks share a channel, and they
+            # come after the run the channel was made for: a current run of a channel made for it
+            # is the only one in progress.
+            current = await runs.get_by_channel(channel_id)
+            candidates = [current] if current is not None else []
+            shared = current is not None and current.linked_channel and not current.is_finished
+            if shared and await runs.count_in_progress(channel_id) > 1:
+                candidates = await runs.channel_runs(channel_id, status=RunStatus.IN_PROGRESS)
+        if number is not None and not candidates:
+            raise NoSuchRunNumberError(number)
+        fitting = candidates
+        if len(candidates) > 1:
+            fitting = []
+            for run in candidates:
+                facts = await gather_facts(services, session, run, user_id, RunAction.VIEW)
+                if allowed(run, user_id, RunAction.VIEW, facts):
+                    fitting.append(run)
+            if len(fitting) > 1:
+                return fitting
         if not fitting:
-            if number is not None and not candidates:
-                raise NoSuchRunNumberError(number)
             raise RunNotVisibleError()
-        if len(fitting) > 1:
-            return fitting
         await require(services, session, fitting[0], user_id, action)
         return fitting[0]
 

@@ -16,7 +16,7 @@ from collections import defaultdict
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, bindparam, delete, select, update
+from sqlalchemy import ColumnElement, Select, bindparam, delete, func, select, update
 from sqlalchemy import insert as bulk_insert
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
@@ -90,6 +90,13 @@ class RunRepository:
         """The run of this channel, or ``None``: of several, the newest in progress, else the
         newest (a channel linked to a playbook holds one run after another)."""
         return await self._get_one("channel_id", channel_id, RunRow.channel_id == channel_id)
+
+    async def count_in_progress(self, channel_id: str) -> int:
+        """How many runs of this channel are in progress."""
+        statement = select(func.count()).where(
+            RunRow.channel_id == channel_id, RunRow.status == RunStatus.IN_PROGRESS.value
+        )
+        return int((await self._session.execute(statement)).scalar_one())
 
     async def channel_runs(
         self, channel_id: str, *, status: RunStatus | None = None, number: int | None = None
