@@ -86,6 +86,9 @@ async def test_a_channel_holds_several_runs_and_names_its_current_one(
     async with session_factory() as session:
         runs = RunRepository(session)
         assert await runs.channel_runs(first.channel_id) == [done, second, first]
+        assert await runs.channel_runs(first.channel_id, status=RunStatus.IN_PROGRESS) == [second, first]
+        assert await runs.channel_runs(first.channel_id, number=3) == [done]
+        assert await runs.count_in_progress(first.channel_id) == 2
         # The newest run in progress, not the newest finished one.
         assert await runs.get_by_channel(first.channel_id) == second
 
