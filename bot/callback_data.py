@@ -398,3 +398,15 @@ class ChecklistForm(DialogData):
     name = "pb_checklist"
     playbook_id: str = wire("p")
     index: int = wire("i")
+
+
+@dataclass(frozen=True)
+class ChooseRun(ActionData):
+    """One run's button on the question which run a command in a channel of several runs means:
+    the ``command`` (``check 1 2``) is carried out for this run, and answered through the
+    command's ``response_url``."""
+
+    name = "pick_run"
+    run_id: str = wire("r")
+    command: str = wire("cmd")
+    response_url: str = wire("url", default="")

@@ -1,5 +1,6 @@
 """What the bot does with what it hears on the websocket: keyword prompts, playbook files sent by
-direct message, pins on a run's timeline, and the welcome for people who join a run's channel.
+direct message, pins on a run's timeline, and people joining and leaving a run's channel (they join
+and leave its runs).
 
 Each handler gets a typed event (:mod:`bot.mattermost.events`), decides from its fields whether
 it concerns the bot, and leaves the work (the database, Mattermost) to a service. They run each
@@ -10,9 +11,9 @@ order the files were sent (a second file of the same playbook replaces the first
 
 from __future__ import annotations
 
-from bot.mattermost.events import PostedEvent, ReactionEvent, UserAddedEvent
+from bot.mattermost.events import PostedEvent, ReactionEvent, UserAddedEvent, UserRemovedEvent
 from bot.services.context import Services
-from bot.services.joiners import welcome_joiner
+from bot.services.joiners import member_joined, member_left
 from bot.services.keywords import KeywordIndex, prompt_for_keywords
 from bot.services.pins import PIN_EMOJI, sync_pin
 from bot.services.playbook_import import import_sent_files
@@ -25,12 +26,14 @@ IMPORT_TIME_LIMIT_S = 120.0
 
 
 def register(routers: Routers) -> None:
-    """Follow messages (keywords, files sent by DM), pushpin reactions and people joining channels."""
+    """Follow messages (keywords, files sent by DM), pushpin reactions and people joining and leaving
+    channels."""
     events = routers.events
     events.on(PostedEvent)(KeywordListener().on_posted)
     events.on(PostedEvent, time_limit=IMPORT_TIME_LIMIT_S)(on_direct_message)
     events.on(ReactionEvent)(on_reaction)
     events.on(UserAddedEvent)(on_user_added)
+    events.on(UserRemovedEvent)(on_user_removed)
 
 
 class KeywordListener:
@@ -71,6 +74,12 @@ async def on_reaction(event: ReactionEvent, services: Services) -> None:
 
 
 async def on_user_added(event: UserAddedEvent, services: Services) -> None:
-    """Someone joined a channel: if it is a run's, welcome them (see
-    :func:`~bot.services.joiners.welcome_joiner`)."""
-    await welcome_joiner(services, event.channel_id, event.user_id)
+    """Someone joined a channel: if it is a run's, they join the run and are welcomed (see
+    :func:`~bot.services.joiners.member_joined`)."""
+    await member_joined(services, event.channel_id, event.user_id)
+
+
+async def on_user_removed(event: UserRemovedEvent, services: Services) -> None:
+    """Someone left a channel: if it is a run's, they leave the run (see
+    :func:`~bot.services.joiners.member_left`)."""
+    await member_left(services, event.channel_id, event.user_id)

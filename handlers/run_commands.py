@@ -16,7 +16,7 @@ from bot.mattermost.types import MMUser
 from bot.render import run_replies
 from bot.services import run_changes
 from bot.services.context import Services
-from bot.services.run_access import RunAction, load_channel_run
+from bot.services.run_access import RunAction
 from bot.services.run_changes import ItemAt
 from bot.services.run_posts import names_for
 
@@ -46,9 +46,13 @@ def register(routers: Routers) -> None:
     command("owner", "[@user]", "show the run's owner, or hand the run to someone")(owner)
     command("add", "@user…", "add participants to the run (and to its channel)")(add)
     command("finish", "", "finish the run (asks first when tasks are still open)")(finish)
-    # Without NAME it restores the channel's run, so it loads that run itself (see restore).
     routers.commands.command(
-        "restore", "[NAME]", "bring a finished run back in progress; with NAME, an archived playbook", GROUP
+        "restore",
+        "[NAME]",
+        "bring a finished run back in progress; with NAME, an archived playbook",
+        GROUP,
+        needs=RunAction.VIEW,
+        run_unless_args=True,
     )(restore)
 
 
@@ -168,9 +172,6 @@ async def restore(call: CommandCall) -> Reply:
     restores an archived playbook instead, from any channel."""
     if call.args:
         return await restore_playbook(call)
-    # What `needs=RunAction.VIEW` does for the other run commands; the router's answers to a
-    # channel without a run (or with a hidden one) apply, as this runs inside its dispatch.
-    call.loaded_run = await load_channel_run(call.services, call.channel_id, call.user_id, RunAction.VIEW)
     run = call.run
     result = await run_changes.restore_run(call.services, run.id, actor_id=call.user_id)
     return Reply(run_replies.restored(result.run))

@@ -12,7 +12,7 @@ from bot.render.buttons import dialog_state
 from bot.render.runs import format_time
 from bot.services import digests, run_settings
 from bot.services.context import Services
-from bot.services.run_access import RunAction, load_channel_run
+from bot.services.run_access import RunAction
 
 from .callbacks import DialogRequest, DialogResult
 from .forms import open_run_form
@@ -31,6 +31,8 @@ def register(routers: Routers) -> None:
         "in a run's channel, turn its status updates, broadcasts and retrospective on or off; "
         "`digest on|off`: your to-do list by direct message each morning at 08:00",
         "Runs",
+        needs=RunAction.VIEW,
+        run_unless_args=True,
     )(settings)
     routers.dialogs.dialog(RunSettingsForm)(on_submit)
 
@@ -39,9 +41,7 @@ async def settings(call: CommandCall) -> Reply:
     """``/playbook settings`` opens the run's form; ``/playbook settings digest on|off``."""
     services: Services = call.services
     if not call.args:
-        # A channel without a run (or a run hidden from the person) gets the router's answer.
-        run = await load_channel_run(services, call.channel_id, call.user_id, RunAction.VIEW)
-        message = await _open(services, run.id, call.user_id, call.request.trigger_id)
+        message = await _open(services, call.run.id, call.user_id, call.request.trigger_id)
         return Reply(message) if message else SILENT
     return await _digest(call)
 

@@ -9,19 +9,23 @@ mistakes (:class:`UsageError`) and domain refusals become the reply here, once.
 from __future__ import annotations
 
 import difflib
+import re
 import shlex
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from bot.domain.errors import DomainError
 from bot.domain.run import Run
-from bot.render.run_replies import NOT_IN_RUN_CHANNEL
+from bot.render.run_replies import NOT_IN_RUN_CHANNEL, for_run, run_chooser
 from bot.services.context import Services
-from bot.services.run_access import RunAction, RunNotVisibleError, load_channel_run
+from bot.services.run_access import RunAction, RunNotVisibleError, choose_channel_run, load_run
 
 from .replies import CommandRequest, Reply
 
 DeferredWork = Callable[[], Awaitable[Reply]]
+
+RUN_NUMBER = re.compile(r"#(\d{1,9})")
+"""``#42``: the run a command means, in a channel holding several."""
 
 
 @dataclass
@@ -34,6 +38,10 @@ class CommandCall:
     services: Services
     deferred: list[DeferredWork] = field(default_factory=list)
     loaded_run: Run | None = None
+    run_number: int | None = None
+    """The run's number the person gave (``#42``), if any."""
+    chosen_run_id: str = ""
+    """The run the person chose with a button of :func:`~bot.render.run_replies.run_chooser`."""
 
     @property
     def run(self) -> Run:
@@ -107,6 +115,7 @@ class Route:
     group: str
     needs: RunAction | None = None
     free_text: bool = False
+    run_unless_args: bool = False
 
 
 class CommandRouter:
@@ -125,16 +134,20 @@ class CommandRouter:
         *,
         needs: RunAction | None = None,
         free_text: bool = False,
+        run_unless_args: bool = False,
     ) -> Callable[[CommandHandler], CommandHandler]:
         """Register the decorated coroutine as the handler of ``name``; with ``needs``, it runs
         only in a run's channel, for people who may do that to the run. A ``free_text`` command
         reads its text as typed (:meth:`CommandCall.text_after`), so a lone apostrophe or quotation
-        mark in it is no error."""
+        mark in it is no error. With ``run_unless_args``, arguments make the command about
+        something else than the channel's run (``restore NAME`` restores a playbook), so ``needs``
+        applies only to the call without them."""
 
         def decorate(handler: CommandHandler) -> CommandHandler:
             if name in self._routes:
                 raise ValueError(f"sub-command {name!r} is registered twice")
-            self._routes[name] = Route(name, usage, summary, handler, group, needs, free_text)
+            route = Route(name, usage, summary, handler, group, needs, free_text, run_unless_args)
+            self._routes[name] = route
             return handler
 
         return decorate
@@ -161,6 +174,9 @@ class CommandRouter:
         name, args = words[0].lower(), words[1:]
         if name not in self._routes:
             return Reply(self.unknown_text(words[0]))
+        number = RUN_NUMBER.fullmatch(args[0]) if args and self._routes[name].needs is not None else None
+        if number is not None:
+            return CommandCall(request, name, args[1:], services, run_number=int(number.group(1)))
         return CommandCall(request, name, args, services)
 
     def unknown_text(self, word: str) -> str:
@@ -178,21 +194,43 @@ class CommandRouter:
         """Run the handler of a parsed call, loading and checking the channel's run if it needs one."""
         route = self._routes[call.name]
         try:
-            if route.needs is not None:
-                call.loaded_run = await load_channel_run(
-                    call.services, call.channel_id, call.user_id, route.needs
+            if route.needs is None or (route.run_unless_args and call.args):
+                return await route.handler(call)
+            if call.chosen_run_id:
+                call.loaded_run = await load_run(call.services, call.chosen_run_id, call.user_id, route.needs)
+                if call.loaded_run.channel_id != call.channel_id:
+                    raise RunNotVisibleError()
+            else:
+                found = await choose_channel_run(
+                    call.services, call.channel_id, call.user_id, route.needs, call.run_number
                 )
-            return await route.handler(call)
+                if isinstance(found, list):
+                    return self._which_run(call, found)
+                call.loaded_run = found
+            reply = await route.handler(call)
+            if call.run_number is None and not call.chosen_run_id:
+                return reply
+            # The channel holds several runs: the answer says which one it is about.
+            return replace(reply, text=for_run(call.loaded_run, reply.text))
         except RunNotVisibleError:
             # Nobody learns that a hidden run exists: to them this is not a run's channel.
             return Reply(NOT_IN_RUN_CHANNEL)
         except DomainError as error:
             return Reply(error.message)
 
+    def _which_run(self, call: CommandCall, runs: list[Run]) -> Reply:
+        """Ask which run the command means, with a button per run."""
+        services = call.services
+        attachments = run_chooser(
+            runs, call.request.text, call.request.response_url, services.signer, services.action_url
+        )
+        return Reply(attachments=attachments)
+
     def help_text(self) -> str:
         """Markdown help listing every sub-command, grouped."""
         lines = [
-            f"**/{self.trigger}** — run playbooks from chat. Numbers of checklists and items start at 1."
+            f"**/{self.trigger}** — run playbooks from chat. Numbers of checklists and items start at 1; "
+            "in a channel with several runs, name the run after the command (`check #2 1 1`)."
         ]
         groups: dict[str, list[Route]] = {}
         for route in self._routes.values():

@@ -166,6 +166,17 @@ class Person:
         )
         return member
 
+    async def add_to_channel(self, channel_id: str, user_id: str) -> dict[str, Any]:
+        """Add someone to a channel (``POST /channels/{channel_id}/members``); the membership."""
+        member: dict[str, Any] = await self._request(
+            "POST", f"/channels/{channel_id}/members", body={"user_id": user_id}
+        )
+        return member
+
+    async def remove_from_channel(self, channel_id: str, user_id: str) -> None:
+        """Remove someone from a channel (``DELETE /channels/{channel_id}/members/{user_id}``)."""
+        await self._request("DELETE", f"/channels/{channel_id}/members/{user_id}")
+
     async def leave(self, channel_id: str) -> None:
         """Leave a channel (``DELETE /channels/{channel_id}/members/{my id}``)."""
         await self._request("DELETE", f"/channels/{channel_id}/members/{await self.my_id()}")

@@ -21,6 +21,7 @@ from .errors import AppError, forbidden, invalid_url_param
 from .ids import is_valid_id
 from .integrations import Integrations, json_response
 from .models import Channel, Post, User
+from .permissions import channel_grants
 
 # model.PostActionRetainPropKeys
 RETAINED_PROPS = ("from_webhook", "override_username", "override_icon_url")
@@ -58,7 +59,10 @@ async def do_post_action(request: web.Request) -> web.Response:
         if not user.is_system_admin:
             raise forbidden("read_channel")
         raise AppError(404, "app.post.get.app_error", "Unable to get the post.")
-    state.require_read_channel(user, channel)
+    # ``SessionHasPermissionToChannelByPost(read_channel_content)``: unlike reading, no fallback to
+    # the team for public channels, so only the channel's members (and system admins) may click.
+    if not channel_grants(state, user, channel, "read_channel_content"):
+        raise forbidden("read_channel_content")
     action = post.action(action_id)
     integration = action.get("integration") if action is not None else None
     if action is None or not isinstance(integration, dict):

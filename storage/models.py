@@ -3,7 +3,7 @@
 Columns hold what queries filter, sort or join on; the rest of an aggregate travels in a JSON
 ``document`` written by :mod:`storage.codec`, so a new domain field needs no migration.
 Idempotency is structural: unique keys (``handled_events.key``, ``timeline_events.dedup_key``,
-``runs.channel_id``, ``(playbook_id, number)``) make a replayed write fail or do nothing rather
+``(playbook_id, number)``) make a replayed write fail or do nothing rather
 than apply twice.
 """
 
@@ -106,7 +106,8 @@ class RunRow(Base):
     summary: Mapped[str] = mapped_column(Text)
     owner_id: Mapped[str] = mapped_column(ID, index=True)
     reporter_id: Mapped[str] = mapped_column(ID)
-    channel_id: Mapped[str] = mapped_column(ID, unique=True)
+    # Not unique: a playbook linked to an existing channel runs there again and again.
+    channel_id: Mapped[str] = mapped_column(ID, index=True)
     status: Mapped[str] = mapped_column(String(32))
     created_at: Mapped[datetime]
     finished_at: Mapped[datetime | None]

@@ -13,6 +13,7 @@ from bot.callback_data import (
     CallbackData,
     ChannelSettingName,
     ChecklistForm,
+    ChooseRun,
     CreatePlaybookForm,
     DialogData,
     DismissFinish,
@@ -47,6 +48,10 @@ R = "r" * 26
 TASK: dict[str, Any] = {"r": R, "c": "cl1", "i": "it1", "v": 3}
 
 GOLDEN: list[tuple[CallbackData, dict[str, Any]]] = [
+    (
+        ChooseRun(R, "check 1 2", "http://mm/hooks/commands/x"),
+        {"a": "pick_run", "r": R, "cmd": "check 1 2", "url": "http://mm/hooks/commands/x"},
+    ),
     (ItemClick(R, "cl1", "it1", 3, ItemState.CLOSED), {"a": "item", **TASK, "t": "closed"}),
     (ItemClick(R, "cl1", "it1", 3, ItemState.SKIPPED), {"a": "item", **TASK, "t": "skipped"}),
     (ItemClick(R, "cl1", "it1", 3, ItemState.OPEN), {"a": "item", **TASK, "t": ""}),

@@ -97,3 +97,9 @@ def test_a_playbook_admin_may_hand_over_an_owner_only_run_but_not_finish_it() ->
 
 def test_without_owner_group_only_actions_a_playbook_admin_is_just_a_bystander() -> None:
     assert refusal(RUN, BYSTANDER, RunAction.CHANGE_OWNER, facts(is_playbook_admin=True)) == NOT_A_PARTICIPANT
+
+
+@pytest.mark.parametrize("private", [False, True])
+@pytest.mark.parametrize("action", ACTIONS)
+def test_a_channel_member_not_yet_recorded_is_a_participant(private: bool, action: RunAction) -> None:
+    assert allowed(RUN, BYSTANDER, action, facts(private=private, is_channel_member=True))

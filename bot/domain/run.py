@@ -105,6 +105,8 @@ __all__ = [
     "follow",
     "is_overdue",
     "iter_items",
+    "join_channel",
+    "leave_channel",
     "locate",
     "locate_checklist",
     "new_run_checklists",
@@ -257,6 +259,30 @@ def remove_participants(run: Run, user_ids: Iterable[str], *, actor_id: str, at:
             user_ids=gone,
         )
     return RunChange(shrunk, (recorded,))
+
+
+def join_channel(run: Run, user_id: str, *, at: datetime) -> RunChange:
+    """``user_id`` joined the run's channel (however they got there): they are a participant from
+    now on. Finished runs too: the channel is still where the run is read. Following (direct
+    messages of each update) stays each person's choice: the channel shows the updates anyway."""
+    if not user_id or user_id in run.participant_ids:
+        return RunChange(run, already=True)
+    grown = revise(run, participant_ids=(*run.participant_ids, user_id))
+    joined = event(
+        TimelineEventType.USER_JOINED_LEFT, at, user_id, "{actor} joined the channel", action="joined"
+    )
+    return RunChange(grown, (joined,))
+
+
+def leave_channel(run: Run, user_id: str, *, at: datetime) -> RunChange:
+    """``user_id`` left the run's channel (or was removed from it): they stop being a participant
+    (following is theirs to stop). The owner stays the owner, and so a participant, until someone
+    else is."""
+    if user_id == run.owner_id or user_id not in run.participant_ids:
+        return RunChange(run, already=True)
+    shrunk = revise(run, participant_ids=tuple(u for u in run.participant_ids if u != user_id))
+    left = event(TimelineEventType.USER_JOINED_LEFT, at, user_id, "{actor} left the channel", action="left")
+    return RunChange(shrunk, (left,))
 
 
 def follow(run: Run, user_id: str) -> RunChange:

@@ -157,7 +157,8 @@ class RunChecklist:
 @dataclass(frozen=True, slots=True)
 class Run:
     """One execution of a playbook. ``number`` is the per-playbook sequence number and
-    ``sequential_id`` its frozen display form (``INC-00042``)."""
+    ``sequential_id`` its frozen display form (``INC-00042``). ``linked_channel``: the run is in a
+    channel its playbook links to, which may hold other runs, so its posts name it."""
 
     id: str
     number: int
@@ -176,6 +177,7 @@ class Run:
     finished_at: datetime | None = None
     checklists: tuple[RunChecklist, ...] = ()
     revision: int = 0
+    linked_channel: bool = False
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "status", RunStatus(self.status))

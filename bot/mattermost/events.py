@@ -58,6 +58,14 @@ class UserAddedEvent(Event):
 
 
 @dataclass(frozen=True, slots=True)
+class UserRemovedEvent(Event):
+    """Someone left (or was removed from) a channel (``user_removed``)."""
+
+    user_id: str
+    channel_id: str
+
+
+@dataclass(frozen=True, slots=True)
 class TypingEvent(Event):
     """Someone is typing in a channel (``typing``; ``parent_id`` is the thread, or "")."""
 
@@ -128,6 +136,21 @@ def _user_added(message: Mapping[str, Any]) -> UserAddedEvent:
     return UserAddedEvent(_text(_data(message), "user_id", required=True), _broadcast_channel(message))
 
 
+def _user_removed(message: Mapping[str, Any]) -> UserRemovedEvent:
+    """Mattermost sends two: to the channel (``data.user_id`` left ``broadcast.channel_id``) and to the
+    person who left (``data.channel_id``, ``broadcast.user_id``). The bot hears the first for
+    channels it stays in, the second only when it is the one removed: both decode alike."""
+    data = _data(message)
+    broadcast = message.get("broadcast")
+    if not isinstance(broadcast, Mapping):
+        raise MalformedEventError("'broadcast' must be an object")
+    user_id = _text(data, "user_id") or _text(broadcast, "user_id")
+    channel_id = _text(broadcast, "channel_id") or _text(data, "channel_id")
+    if not user_id or not channel_id:
+        raise MalformedEventError("missing the user or the channel")
+    return UserRemovedEvent(user_id, channel_id)
+
+
 def _typing(message: Mapping[str, Any]) -> TypingEvent:
     data = _data(message)
     return TypingEvent(_text(data, "user_id"), _broadcast_channel(message), _text(data, "parent_id"))
@@ -138,6 +161,7 @@ _DECODERS: dict[str, tuple[type[Event], Callable[[Mapping[str, Any]], Event]]] =
     "reaction_added": (ReactionEvent, _reaction(added=True)),
     "reaction_removed": (ReactionEvent, _reaction(added=False)),
     "user_added": (UserAddedEvent, _user_added),
+    "user_removed": (UserRemovedEvent, _user_removed),
     "typing": (TypingEvent, _typing),
 }
 

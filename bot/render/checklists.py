@@ -31,6 +31,7 @@ from bot.render.runs import (
     due_text,
     mention,
     one_line,
+    run_tag,
     truncate,
 )
 from bot.security import ContextSigner
@@ -81,6 +82,8 @@ def checklist_post(
     checklist = run.checklists[checklist_no - 1]
     refs = [ref for ref in iter_items(run) if ref.checklist_no == checklist_no]
     message = checklist_header(run, checklist_no)
+    if run.linked_channel:  # other runs' checklists may be in the channel too
+        message = f"{run_tag(run)} · {message}"
     if not refs:
         message += "\n_No tasks in this checklist._"
     attachments: list[dict[str, Any]] = []

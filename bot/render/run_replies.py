@@ -9,10 +9,10 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from bot.callback_data import DismissFinish, FinishForm, FinishRun
+from bot.callback_data import ChooseRun, DismissFinish, FinishForm, FinishRun
 from bot.domain.run import FinishNeedsConfirmationError, ItemRef, ItemState, Run, progress
 from bot.render.buttons import button
-from bot.render.runs import format_duration, mention, truncate
+from bot.render.runs import format_duration, mention, run_tag, truncate
 from bot.security import ContextSigner
 
 Names = Mapping[str, str]
@@ -23,6 +23,7 @@ NOT_IN_RUN_CHANNEL = "This command only works in a run's channel."
 FINISH_CANCELLED = "OK, the run stays in progress."
 
 _TITLE_LIMIT = 200
+MAX_CHOICES = 20
 
 
 def task(ref: ItemRef) -> str:
@@ -139,6 +140,34 @@ def finish_prompt(
     ]
     attachment = {"fallback": error.message, "text": error.message, "actions": buttons}
     return "", [attachment]
+
+
+def run_chooser(
+    runs: Sequence[Run], command: str, response_url: str, signer: ContextSigner, action_url: str
+) -> list[dict[str, Any]]:
+    """The question which of a channel's runs ``command`` (``check 1 2``) is for: one button per
+    run (at most 20, newest first), each carrying the command out for its run."""
+    buttons = [
+        button(
+            f"run{index}",
+            run_tag(run),
+            ChooseRun(run.id, command, response_url),
+            signer=signer,
+            url=action_url,
+        )
+        for index, run in enumerate(runs[:MAX_CHOICES])
+    ]
+    example = f"#{runs[0].number}"
+    text = (
+        "This channel has several runs. Which one do you mean? "
+        f"(Next time you can name it: `{example}` right after the command's name.)"
+    )
+    return [{"fallback": text, "text": text, "actions": buttons}]
+
+
+def for_run(run: Run, text: str) -> str:
+    """A reply about one run of a channel holding several, naming the run first."""
+    return f"**{run_tag(run)}:** {text}" if text else text
 
 
 def finish_dialog(run: Run, error: FinishNeedsConfirmationError, state: str) -> dict[str, Any]:

@@ -139,6 +139,12 @@ def run_label(run: Run) -> str:
     return truncate(" ".join(f"{ident}{run.name}".split()), 300)
 
 
+def run_tag(run: Run) -> str:
+    """``#42 Database down``: the run as a channel of several runs tells it apart, by the number
+    commands take (``/playbook check #42 1 2``)."""
+    return f"#{run.number} {truncate(one_line(run.name), 80)}"
+
+
 def post_update_button(run: Run, signer: ContextSigner, url: str) -> dict[str, Any]:
     """The *Post update* button that opens the status update dialog for ``run``."""
     return button("postupdate", "Post update", OpenUpdateForm(run.id), signer=signer, url=url)

@@ -5,8 +5,10 @@ database so a restart knows it too). When the websocket reports lost events, or 
 starts again, every post since then (less a safety margin) in every channel the bot is in is fed
 to the ``posted`` handlers as a :class:`~bot.mattermost.events.PostedEvent`, as if it had just
 arrived. The handlers are idempotent, so a post seen twice is still handled once; the margin only
-costs a few re-reads. The mark moves once a post's handlers are all done (:meth:`PostCatchUp.note`,
-called in the order posts came), so it never passes a post still being handled.
+costs a few re-reads. Joins and leaves of run channels missed meanwhile are caught up too
+(:func:`~bot.services.joiners.reconcile_members`). The mark moves once a post's handlers are all
+done (:meth:`PostCatchUp.note`, called in the order posts came), so it never passes a post still
+being handled.
 
 Times here are Mattermost's (post ``create_at``, in ms), so they are compared with the wall
 clock, never with the service's clock (which tests move at will).
@@ -26,6 +28,7 @@ from bot.mattermost.types import MMChannel, MMPost
 from storage.repositories.listening import ListeningRepository
 
 from .context import Services
+from .joiners import reconcile_members
 
 log = logging.getLogger(__name__)
 
@@ -115,6 +118,8 @@ class PostCatchUp:
             await self._dispatch(posted_event(post, channel))
         self.replayed += len(missed)
         log.info("catch-up: %d posts since %d read back", len(missed), since)
+        # Joins and leaves are not posts: the runs' channels are compared with their participants.
+        await reconcile_members(self._services)
         return len(missed)
 
     async def run_for_gap(self) -> None:

@@ -4,7 +4,9 @@ The rules follow the Playbooks plugin (playbooks-plugin.md §4.3):
 
 * system admins may do everything;
 * a run's participants (the owner is always one) may change it: check tasks, edit the
-  checklist, add people, finish and restore it;
+  checklist, add people, finish and restore it. The members of the run's channel are its
+  participants (:mod:`bot.services.joiners` records who joins and leaves); someone just added to
+  the channel counts as one before that record is made;
 * everyone else on the team may look at a run in a public channel but not change it; a run in a
   private channel is invisible to them, and they are told it can't be found rather than that it
   exists;
@@ -13,6 +15,8 @@ The rules follow the Playbooks plugin (playbooks-plugin.md §4.3):
 
 :func:`refusal` is the pure decision; :func:`require` gathers the facts it needs (asking
 Mattermost only when the answer depends on them) and raises :class:`RunAccessError`.
+:func:`choose_channel_run` finds the run a command in a channel means (a channel linked to a
+playbook may hold several).
 """
 
 from __future__ import annotations
@@ -23,7 +27,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING
 
 from bot.domain.errors import DomainError
-from bot.domain.run import Run
+from bot.domain.run import Run, RunStatus
 from bot.mattermost.errors import NotFound
 from storage.repositories.playbooks import PlaybookRepository
 from storage.repositories.runs import RunRepository
@@ -61,6 +65,7 @@ class AccessFacts:
     channel_private: bool = False
     owner_group_only_actions: bool = False
     is_playbook_admin: bool = False
+    is_channel_member: bool = False
 
 
 class RunAccessError(DomainError):
@@ -81,7 +86,7 @@ def refusal(run: Run, user_id: str, action: RunAction, facts: AccessFacts) -> st
     """
     if facts.is_system_admin:
         return None
-    participant = user_id in run.participant_ids or user_id == run.owner_id
+    participant = user_id in run.participant_ids or user_id == run.owner_id or facts.is_channel_member
     if not participant and (not facts.is_team_member or facts.channel_private):
         return RUN_NOT_FOUND
     if action is RunAction.VIEW:
@@ -109,7 +114,7 @@ async def gather_facts(
     """The facts :func:`refusal` needs for this person and action, asking only what matters.
 
     A participant changing tasks costs no request at all; the admin flag comes from the cached
-    user, the channel's privacy from Mattermost only for non-participants.
+    user, the channel's membership and privacy from Mattermost only for non-participants.
     """
     participant = user_id in run.participant_ids or user_id == run.owner_id
     owner_only = False
@@ -130,25 +135,33 @@ async def gather_facts(
     except NotFound:
         # A channel the bot can no longer read is treated as private: better hidden than leaked.
         channel_private = True
+    # Membership matters to change a run, or to see a private one; looking at a public run it
+    # costs no request. A member not yet recorded has just joined: the websocket's word is on its way.
+    channel_member = (
+        action is not RunAction.VIEW or channel_private
+    ) and await services.gateway.is_channel_member(run.channel_id, user_id)
     return AccessFacts(
         is_system_admin=False,
-        is_team_member=await services.people.is_team_member(run.team_id, user_id),
+        is_team_member=channel_member or await services.people.is_team_member(run.team_id, user_id),
         channel_private=channel_private,
         owner_group_only_actions=owner_only,
         is_playbook_admin=playbook_admin,
+        is_channel_member=channel_member,
     )
 
 
 async def require(
     services: Services, session: AsyncSession, run: Run, user_id: str, action: RunAction
-) -> None:
-    """Raise :class:`RunAccessError` unless ``user_id`` may do ``action`` on ``run``."""
+) -> AccessFacts:
+    """Raise :class:`RunAccessError` unless ``user_id`` may do ``action`` on ``run``; the facts
+    that allowed it."""
     facts = await gather_facts(services, session, run, user_id, action)
     reason = refusal(run, user_id, action, facts)
     if reason == RUN_NOT_FOUND:
         raise RunNotVisibleError()
     if reason is not None:
         raise RunAccessError(reason)
+    return facts
 
 
 async def load_run(services: Services, run_id: str, user_id: str, action: RunAction) -> Run:
@@ -157,10 +170,51 @@ async def load_run(services: Services, run_id: str, user_id: str, action: RunAct
     return await _load(services, lambda runs: runs.get(run_id), user_id, action)
 
 
-async def load_channel_run(services: Services, channel_id: str, user_id: str, action: RunAction) -> Run:
-    """The run of ``channel_id``, as :func:`load_run`; :class:`RunNotVisibleError` when the channel
-    has no run or its run is hidden from ``user_id``."""
-    return await _load(services, lambda runs: runs.get_by_channel(channel_id), user_id, action)
+class NoSuchRunNumberError(RunAccessError):
+    """The channel has no run with the number the person gave."""
+
+    def __init__(self, number: int) -> None:
+        super().__init__(f"This channel has no run #{number}.")
+
+
+async def choose_channel_run(
+    services: Services, channel_id: str, user_id: str, action: RunAction, number: int | None = None
+) -> Run | list[Run]:
+    """The run of ``channel_id`` a command means, checked for ``action``; or, when the channel
+    holds several that fit, all of them (newest first) for the person to choose from.
+
+    With ``number`` (``#42``), the run with that number; without, the run in progress, or the
+    newest when none is. Runs hidden from ``user_id`` do not count: with none left, this is
+    :class:`RunNotVisibleError`, as for a channel without runs.
+    """
+    async with services.transaction() as session:
+        runs = RunRepository(session)
+        if number is not None:
+            candidates = await runs.channel_runs(channel_id, number=number)
+        else:
+            # Read through the run cache. Only runs of linked playbooks share a channel, and they
+            # come after the run the channel was made for: a current run of a channel made for it
+            # is the only one in progress.
+            current = await runs.get_by_channel(channel_id)
+            candidates = [current] if current is not None else []
+            shared = current is not None and current.linked_channel and not current.is_finished
+            if shared and await runs.count_in_progress(channel_id) > 1:
+                candidates = await runs.channel_runs(channel_id, status=RunStatus.IN_PROGRESS)
+        if number is not None and not candidates:
+            raise NoSuchRunNumberError(number)
+        fitting = candidates
+        if len(candidates) > 1:
+            fitting = []
+            for run in candidates:
+                facts = await gather_facts(services, session, run, user_id, RunAction.VIEW)
+                if allowed(run, user_id, RunAction.VIEW, facts):
+                    fitting.append(run)
+            if len(fitting) > 1:
+                return fitting
+        if not fitting:
+            raise RunNotVisibleError()
+        await require(services, session, fitting[0], user_id, action)
+        return fitting[0]
 
 
 async def _load(

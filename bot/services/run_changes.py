@@ -8,6 +8,7 @@ records its timeline events and refreshes the run's posts in the background.
 
 from __future__ import annotations
 
+import logging
 import uuid
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass, replace
@@ -16,6 +17,7 @@ from datetime import datetime
 from bot.domain import run as domain
 from bot.domain.run import ItemRef, ItemState, Run, RunChange, StaleClickError
 from bot.domain.run_checklists import check_task_text
+from bot.mattermost.errors import MattermostError
 from bot.services import run_refresh
 from bot.services.context import Services
 from bot.services.run_access import RunAction
@@ -46,6 +48,18 @@ def resolve(run: Run, key: ItemKey) -> ItemRef:
     if isinstance(key, ItemAt):
         return domain.locate(run, key.checklist_no, key.item_no)
     return domain.find_item(run, key.checklist_id, key.item_id)
+
+
+log = logging.getLogger(__name__)
+
+BOT_CANNOT_OWN = "A bot can't own a run: pick a person to be its owner."
+BOT_CANNOT_BE_ASSIGNED = "A bot can't work on a task: assign it to a person."
+
+
+async def _refuse_bots(services: Services, user_id: str | None, message: str) -> None:
+    """Runs are owned and tasks done by people: refuse this bot or any other bot account."""
+    if user_id and (user_id == services.bot.id or (await services.people.user(user_id)).is_bot):
+        raise domain.InvalidChangeError(message)
 
 
 def _ids(run: Run, key: ItemKey) -> tuple[str, str]:
@@ -128,6 +142,7 @@ async def assign_item(
     """Assign a task (``None`` unassigns). An assignee who is not yet a participant joins the run
     and its channel, so they can check their task. With ``signed_revision`` (a button), a task
     changed since is refused as stale unless it already has this assignee."""
+    await _refuse_bots(services, assignee_id, BOT_CANNOT_BE_ASSIGNED)
 
     def operation(run: Run) -> RunChange:
         ref = resolve(run, key)
@@ -234,6 +249,7 @@ async def rename_item(
 
 async def change_owner(services: Services, run_id: str, new_owner_id: str, *, actor_id: str) -> ChangeResult:
     """Hand the run to ``new_owner_id``, who joins it (and its channel) if need be."""
+    await _refuse_bots(services, new_owner_id, BOT_CANNOT_OWN)
 
     def operation(run: Run) -> RunChange:
         return domain.change_owner(run, new_owner_id, actor_id=actor_id, at=services.clock())
@@ -260,13 +276,20 @@ async def add_participants(
 async def remove_participants(
     services: Services, run_id: str, user_ids: Iterable[str], *, actor_id: str
 ) -> ChangeResult:
-    """Remove people from the run (not the owner); their channel membership stays."""
+    """Remove people from the run (not the owner), and so from its channel: its members are its
+    participants."""
     wanted = tuple(user_ids)
 
     def operation(run: Run) -> RunChange:
         return domain.remove_participants(run, wanted, actor_id=actor_id, at=services.clock())
 
-    return await save_change(services, run_id, actor_id, RunAction.CHANGE, operation)
+    result = await save_change(services, run_id, actor_id, RunAction.CHANGE, operation)
+    for user_id in (u for u in result.before.participant_ids if u not in result.run.participant_ids):
+        try:
+            await services.gateway.remove_channel_member(result.run.channel_id, user_id)
+        except MattermostError as error:  # gone already, or a channel nobody may leave
+            log.warning("could not remove %s from run %s's channel: %s", user_id, run_id, error)
+    return result
 
 
 # Finishing ------------------------------------------------------------------------------------

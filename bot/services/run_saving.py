@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, replace
 
+from bot.domain import run as domain
 from bot.domain.errors import DomainError
 from bot.domain.run import Run, RunChange, RunItem
 from bot.services import run_refresh
@@ -54,13 +55,14 @@ async def save_change(
     services: Services,
     run_id: str,
     actor_id: str,
-    action: RunAction,
+    action: RunAction | None,
     operation: Operation,
     *,
     skip_checklists: Collection[str] = (),
     all_checklists: bool = False,
 ) -> ChangeResult:
-    """Apply ``operation`` to the run as ``actor_id``, allowed ``action``, and save it.
+    """Apply ``operation`` to the run as ``actor_id``, allowed ``action``, and save it
+    (``action`` ``None``: Mattermost told the service what happened, nobody asks for it).
 
     Then refresh the posts of the checklists that changed (all of them with ``all_checklists``)
     except ``skip_checklists``. A finish or restore calls the run's lifecycle hooks in the change's
@@ -88,7 +90,7 @@ async def _apply_once(
     services: Services,
     run_id: str,
     actor_id: str,
-    action: RunAction,
+    action: RunAction | None,
     operation: Operation,
 ) -> ChangeResult:
     async with services.transaction() as session:
@@ -96,8 +98,16 @@ async def _apply_once(
         before = await runs.get(run_id)
         if before is None:
             raise RunNotVisibleError()
-        await require(services, session, before, actor_id, action)
-        change = operation(before)
+        joined = RunChange(before, already=True)
+        if action is not None:
+            facts = await require(services, session, before, actor_id, action)
+            if facts.is_channel_member:
+                # Just added to the channel, before the bot heard of it: the join comes first.
+                joined = domain.join_channel(before, actor_id, at=services.clock())
+        change = operation(joined.run)
+        if not joined.already:
+            after = replace(change.run, revision=before.revision + 1)
+            change = RunChange(after, joined.events + change.events)
         if change.already:
             return ChangeResult(before, before, change)
         item = _single_changed_item(before, change.run)

@@ -178,6 +178,7 @@ async def start_run(
         summary=summary_text,
         sequential_id=sequential_id,
         participant_ids=invited,
+        linked_channel=playbook.channel.mode is ChannelMode.LINK_EXISTING_CHANNEL,
         checklists=new_run_checklists(
             playbook.checklists, now, new_id, owner_id=owner_id, reporter_id=user_id
         ),
@@ -186,22 +187,22 @@ async def start_run(
     channel, _ = await asyncio.gather(
         _run_channel(services, playbook, draft, team_id), _prefetch_people(services, draft)
     )
+    # A linked channel's members are the run's participants from the start (see joiners).
+    present = await _present_members(services, playbook, channel.id)
     change = begin_run(replace(draft, channel_id=channel.id), at=now)
-    run = change.run
+    run = replace(change.run, participant_ids=tuple(dict.fromkeys((*change.run.participant_ids, *present))))
     members = [services.bot.id, *dict.fromkeys((owner_id, user_id, *invited))]
     async with services.transaction() as session:
         runs = RunRepository(session)
         try:
             await runs.add(run)
         except DuplicateError as error:
-            raise RunStartError(
-                f"~{channel.name} already belongs to another run, so I can't start one there."
-            ) from error
+            raise RunStartError(f"I couldn't store the run: {error}") from error
         await runs.add_timeline_events(run.id, change.events)
         await services.lifecycle.run_started(services, session, run)
         # People in the channel at the start see the welcome post; only later joiners get a DM.
         handled = SettingsRepository(session)
-        for member in members:
+        for member in dict.fromkeys((*members, *present)):
             await handled.mark_handled(welcome_key(run.id, member))
     log.info(
         "run %s (%s) of playbook %s started in %s from %s",
@@ -283,6 +284,15 @@ async def _run_channel(services: Services, playbook: Playbook, draft: Run, team_
     if playbook.channel.mode is ChannelMode.LINK_EXISTING_CHANNEL:
         return await _linked_channel(services, playbook, team_id)
     return await _create_channel(services, playbook, draft, team_id)
+
+
+async def _present_members(services: Services, playbook: Playbook, channel_id: str) -> tuple[str, ...]:
+    """The people already in a linked channel (nobody is in a channel made for the run)."""
+    if playbook.channel.mode is not ChannelMode.LINK_EXISTING_CHANNEL:
+        return ()
+    # Only a member may list the members: the bot joins a public channel it is not in yet.
+    await services.gateway.add_channel_members(channel_id, [services.bot.id])
+    return tuple(m for m in await services.gateway.channel_member_ids(channel_id) if m != services.bot.id)
 
 
 async def _linked_channel(services: Services, playbook: Playbook, team_id: str) -> MMChannel:

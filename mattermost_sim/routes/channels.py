@@ -228,7 +228,10 @@ async def get_channel_members(request: web.Request) -> web.Response:
     user = current_user(request)
     state = sim_of(request).state
     channel = state.get_channel(path_id(request, "channel_id"))
-    state.require_read_channel(user, channel)
+    # ``read_channel`` on the channel itself: unlike reading its posts, no fallback to the team for
+    # public channels, so someone outside the channel may not list its members.
+    if not channel_grants(state, user, channel, "read_channel"):
+        raise forbidden("read_channel")
     page, per_page = paging(request)
     members = list(channel.members.values())[page * per_page : (page + 1) * per_page]
     return json_response([member.to_json() for member in members])

@@ -16,9 +16,8 @@ from collections import defaultdict
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, bindparam, delete, select, update
+from sqlalchemy import ColumnElement, Select, bindparam, delete, func, select, update
 from sqlalchemy import insert as bulk_insert
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from bot.domain.run import Run, RunItem, RunStatus
@@ -72,8 +71,8 @@ class RunRepository:
         """Store a new run with its checklists and people.
 
         Raises:
-            DuplicateError: the channel already has a run, the playbook already has a run with
-                this number, or the id is taken. The transaction stays usable.
+            DuplicateError: the playbook already has a run with this number, or the id is taken.
+                The transaction stays usable.
         """
         note_written(self._session, run.id)
         rows = run_to_rows(run)
@@ -88,8 +87,27 @@ class RunRepository:
         return await self._get_one("id", run_id, RunRow.id == run_id)
 
     async def get_by_channel(self, channel_id: str) -> Run | None:
-        """The run whose channel this is, or ``None``."""
+        """The run of this channel, or ``None``: of several, the newest in progress, else the
+        newest (a channel linked to a playbook holds one run after another)."""
         return await self._get_one("channel_id", channel_id, RunRow.channel_id == channel_id)
+
+    async def count_in_progress(self, channel_id: str) -> int:
+        """How many runs of this channel are in progress."""
+        statement = select(func.count()).where(
+            RunRow.channel_id == channel_id, RunRow.status == RunStatus.IN_PROGRESS.value
+        )
+        return int((await self._session.execute(statement)).scalar_one())
+
+    async def channel_runs(
+        self, channel_id: str, *, status: RunStatus | None = None, number: int | None = None
+    ) -> builtins.list[Run]:
+        """The runs of this channel (those with ``status``, or ``number``, when given), newest first."""
+        conditions = [RunRow.channel_id == channel_id]
+        if status is not None:
+            conditions.append(RunRow.status == status.value)
+        if number is not None:
+            conditions.append(RunRow.number == number)
+        return await self._load(_runs().where(*conditions).order_by(*_NEWEST_FIRST))
 
     async def list(
         self,
@@ -166,7 +184,6 @@ class RunRepository:
         Raises:
             NotFoundError: there is no such run.
             StaleRevisionError: the stored run is no longer at ``expected_revision``.
-            DuplicateError: the run's new channel already has another run.
         """
         expected = run.revision - 1 if expected_revision is None else expected_revision
         if run.revision <= expected:
@@ -180,10 +197,7 @@ class RunRepository:
             .values(values)
             .returning(RunRow.id)
         )
-        try:
-            saved = (await self._session.execute(statement)).first()
-        except IntegrityError as error:
-            raise DuplicateError("That channel already has a run.") from error
+        saved = (await self._session.execute(statement)).first()
         if saved is None:
             if await self._lock_run(run.id):
                 raise StaleRevisionError("The run was changed meanwhile; reload it and try again.")
@@ -249,7 +263,7 @@ class RunRepository:
         cache = session_cache(self._session)
         engine = self._session.bind
         if cache is None or not isinstance(engine, AsyncEngine):
-            runs = await self._load(_runs().where(condition))
+            runs = await self._load(_runs().where(condition).order_by(*_CURRENT_FIRST).limit(1))
             return runs[0] if runs else None
 
         async def query() -> Head:
@@ -333,8 +347,6 @@ class RunRepository:
         return grouped
 
     async def _explain_duplicate(self, run: Run) -> DuplicateError:
-        if await self.get_by_channel(run.channel_id) is not None:
-            return DuplicateError("That channel already has a run.")
         taken = select(RunRow.id).where(RunRow.playbook_id == run.playbook_id, RunRow.number == run.number)
         if run.playbook_id and (await self._session.execute(taken)).first() is not None:
             return DuplicateError(f"The playbook already has a run numbered {run.number}.")
@@ -349,5 +361,12 @@ def _runs() -> Select[Any]:
 # construction and keeps its compiled form cached.
 _HEAD = select(RunRow.id, RunRow.revision, RunRow.playbook_id)
 _HEAD_BY_ID = _HEAD.where(RunRow.id == bindparam("key"))
-_HEADS = {"id": _HEAD_BY_ID, "channel_id": _HEAD.where(RunRow.channel_id == bindparam("key"))}
+# Runs started in the same instant: the higher number is the later one.
+_NEWEST_FIRST = (RunRow.created_at.desc(), RunRow.number.desc(), RunRow.id)
+# A channel's current run: the newest in progress, else the newest.
+_CURRENT_FIRST = ((RunRow.status == RunStatus.IN_PROGRESS.value).desc(), *_NEWEST_FIRST)
+_HEADS = {
+    "id": _HEAD_BY_ID,
+    "channel_id": _HEAD.where(RunRow.channel_id == bindparam("key")).order_by(*_CURRENT_FIRST).limit(1),
+}
 _POSTS = select(RunPostRow.kind, RunPostRow.post_id).where(RunPostRow.run_id == bindparam("run_id"))

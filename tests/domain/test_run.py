@@ -11,6 +11,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+import bot.domain.run as domain_run
 from bot.domain import timeline
 from bot.domain.errors import DomainError
 from bot.domain.playbook import AssigneeType, ChecklistItemTemplate, ChecklistTemplate
@@ -520,6 +521,21 @@ def test_changing_the_owner_to_the_owner_or_nobody() -> None:
     assert change_owner(run, "alice", actor_id="alice", at=LATER).already
     with pytest.raises(InvalidChangeError, match="who should own"):
         change_owner(run, "", actor_id="alice", at=LATER)
+
+
+def test_joining_and_leaving_the_channel_makes_and_unmakes_a_participant() -> None:
+    run = new_run()
+    joined = domain_run.join_channel(run, "bob", at=LATER)
+    assert joined.run.participant_ids[-1] == "bob"
+    assert "bob" not in joined.run.follower_ids  # following stays each person's choice
+    assert render_summary(joined.events[0], mention) == "@bob joined the channel"
+    assert domain_run.join_channel(joined.run, "bob", at=LATER).already  # a replayed join
+
+    left = domain_run.leave_channel(joined.run, "bob", at=LATER)
+    assert "bob" not in left.run.participant_ids
+    assert render_summary(left.events[0], mention) == "@bob left the channel"
+    assert domain_run.leave_channel(left.run, "bob", at=LATER).already  # a replayed leave
+    assert domain_run.leave_channel(run, "alice", at=LATER).already  # the owner stays
 
 
 def test_adding_participants() -> None:

@@ -203,8 +203,10 @@ async def test_someone_joining_later_is_welcomed_once(harness: Harness) -> None:
     assert len(welcomes) == 1
     assert welcomes[0].startswith(f"#### Welcome to Incident: DB down in ~{FIRST_CHANNEL}\n")
     assert all("Welcome" not in message for message in await direct_messages(harness, harness.alice))
+    # Each join and leave makes and unmakes a participant, on the timeline; the welcome came once.
     timeline = await harness.command(harness.alice, "/playbook timeline", channel_id=channel["id"])
-    assert timeline["text"].count("@bob joined the channel") == 1
+    assert timeline["text"].count("@bob joined the channel") == 2
+    assert timeline["text"].count("@bob left the channel") == 1
 
 
 async def test_a_failed_post_is_retried_without_duplicates(harness: Harness, incident: Playbook) -> None:

@@ -14,6 +14,7 @@ from bot.mattermost.events import (
     ReactionEvent,
     TypingEvent,
     UserAddedEvent,
+    UserRemovedEvent,
     decode_event,
     posted_event,
 )
@@ -92,6 +93,22 @@ def test_reactions_people_joining_and_typing_are_decoded() -> None:
     assert decode_event(joined) == UserAddedEvent("u" * 26, "c" * 26)
     typing = {"event": "typing", "data": {"parent_id": "x", "user_id": "u" * 26}, "broadcast": broadcast}
     assert decode_event(typing) == TypingEvent("u" * 26, "c" * 26, "x")
+
+
+def test_a_removal_decodes_from_the_channel_and_from_the_person_who_left() -> None:
+    to_channel = {
+        "event": "user_removed",
+        "data": {"user_id": "u" * 26, "remover_id": "r" * 26},
+        "broadcast": {"channel_id": "c" * 26},
+    }
+    to_person = {
+        "event": "user_removed",
+        "data": {"channel_id": "c" * 26, "remover_id": "r" * 26},
+        "broadcast": {"user_id": "u" * 26, "channel_id": ""},
+    }
+    assert decode_event(to_channel) == UserRemovedEvent("u" * 26, "c" * 26)
+    assert decode_event(to_person) == UserRemovedEvent("u" * 26, "c" * 26)
+    assert decode_event({"event": "user_removed", "data": {}, "broadcast": {"channel_id": "c" * 26}}) is None
 
 
 def test_a_direct_message_has_no_team() -> None:

@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from bot.services.run_access import RunAction
 from handlers.callbacks import ActionRequest, DialogRequest
 from handlers.replies import CommandRequest, MalformedRequestError, Reply
 from handlers.slash import CommandCall, CommandRouter
@@ -118,6 +119,26 @@ def test_router_empty_text_means_help() -> None:
     call = _router().parse(CommandRequest.from_body(urlencode(FORM | {"text": ""})), None)
     assert isinstance(call, CommandCall)
     assert call.name == "help"
+
+
+def test_a_run_number_right_after_a_run_command_names_the_run() -> None:
+    router = _router()
+
+    @router.command("check", "CHECKLIST TASK", "check a task", needs=RunAction.CHANGE)
+    async def check(call: CommandCall) -> Reply:
+        return Reply()
+
+    def parsed(text: str) -> CommandCall:
+        call = router.parse(CommandRequest.from_body(urlencode(FORM | {"text": text})), None)
+        assert isinstance(call, CommandCall)
+        return call
+
+    numbered = parsed("check #42 1 2")
+    assert (numbered.run_number, numbered.args) == (42, ["1", "2"])
+    later = parsed("check 1 #2")  # only right after the command's name
+    assert (later.run_number, later.args) == (None, ["1", "#2"])
+    not_about_a_run = parsed("run #7 drill")  # "run" needs no run: the text is its own
+    assert (not_about_a_run.run_number, not_about_a_run.args) == (None, ["#7", "drill"])
 
 
 def test_router_refuses_duplicate_registration() -> None:

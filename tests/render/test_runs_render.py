@@ -22,6 +22,7 @@ from bot.domain.timeline import TimelineEventType, event, run_created
 from bot.render.checklists import MAX_PROPS_CHARS, checklist_post
 from bot.render.dialogs import start_run_dialog
 from bot.render.run_overview import overview_post
+from bot.render.run_replies import run_chooser
 from bot.render.runs import (
     MAX_HEADER_RUNES,
     MAX_MESSAGE_RUNES,
@@ -130,6 +131,22 @@ def test_overview_of_a_finished_run_offers_restore() -> None:
 
 def test_checklist_post() -> None:
     assert_golden("checklist_triage.json", checklist_post(a_run(), 1, NAMES, NOW, SIGNER, URL))
+
+
+def test_a_checklist_in_a_linked_channel_names_its_run() -> None:
+    post = checklist_post(a_run(linked_channel=True), 1, NAMES, NOW, SIGNER, URL)
+    plain = checklist_post(a_run(), 1, NAMES, NOW, SIGNER, URL)
+    assert post["message"] == f"#{a_run().number} Incident: DB down · {plain['message']}"
+
+
+def test_the_which_run_question_has_a_button_per_run() -> None:
+    first, second = a_run(number=7), a_run(id="r" * 26, number=8, name="Cache down")
+    [attachment] = run_chooser([second, first], "check 1 2", "http://mm/hooks/commands/h", SIGNER, URL)
+    assert attachment["text"].startswith("This channel has several runs. Which one do you mean?")
+    assert "`#8`" in attachment["text"]
+    assert [a["name"] for a in attachment["actions"]] == ["#8 Cache down", "#7 Incident: DB down"]
+    context = attachment["actions"][0]["integration"]["context"]
+    assert (context["a"], context["r"], context["cmd"]) == ("pick_run", "r" * 26, "check 1 2")
 
 
 def test_start_run_dialog() -> None:

@@ -63,19 +63,34 @@ async def test_a_run_is_stored_and_read_back_unchanged(session_factory: Factory,
         assert await repository.get_by_channel("missing") is None
 
 
-async def test_a_second_run_in_the_same_channel_is_refused(
-    session_factory: Factory, playbook: Playbook
-) -> None:
-    first = factories.run(playbook.id, 1)
-    await _add(session_factory, first)
+async def test_a_taken_number_is_refused(session_factory: Factory, playbook: Playbook) -> None:
+    await _add(session_factory, factories.run(playbook.id, 1))
 
     async with session_factory.begin() as session:
         repository = RunRepository(session)
-        with pytest.raises(DuplicateError, match="channel"):
-            await repository.add(factories.run(playbook.id, 2, channel_id=first.channel_id))
         with pytest.raises(DuplicateError, match="numbered 1"):
             await repository.add(factories.run(playbook.id, 1))
         await repository.add(factories.run(playbook.id, 2))  # the transaction is still usable
+
+
+async def test_a_channel_holds_several_runs_and_names_its_current_one(
+    session_factory: Factory, playbook: Playbook
+) -> None:
+    first = factories.run(playbook.id, 1, created_at=T0)
+    second = factories.run(playbook.id, 2, created_at=T0 + timedelta(hours=1), channel_id=first.channel_id)
+    done = factories.finished(
+        factories.run(playbook.id, 3, created_at=T0 + timedelta(hours=2), channel_id=first.channel_id)
+    )
+    await _add(session_factory, first, second, done)
+
+    async with session_factory() as session:
+        runs = RunRepository(session)
+        assert await runs.channel_runs(first.channel_id) == [done, second, first]
+        assert await runs.channel_runs(first.channel_id, status=RunStatus.IN_PROGRESS) == [second, first]
+        assert await runs.channel_runs(first.channel_id, number=3) == [done]
+        assert await runs.count_in_progress(first.channel_id) == 2
+        # The newest run in progress, not the newest finished one.
+        assert await runs.get_by_channel(first.channel_id) == second
 
 
 async def test_listing_filters_and_orders_newest_first(session_factory: Factory, playbook: Playbook) -> None:
