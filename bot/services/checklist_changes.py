@@ -26,7 +26,14 @@ from bot.render.checklists import removed_checklist_post
 from bot.services import run_posts, run_refresh
 from bot.services.context import Services
 from bot.services.run_access import RunAction
-from bot.services.run_changes import ItemKey, join_channel, one_revision, resolve
+from bot.services.run_changes import (
+    BOT_CANNOT_BE_ASSIGNED,
+    ItemKey,
+    join_channel,
+    one_revision,
+    refuse_bots,
+    resolve,
+)
 from bot.services.run_saving import ChangeResult, save_change
 from storage.repositories.runs import RunRepository
 
@@ -70,6 +77,7 @@ async def edit_item(
 ) -> ChangeResult:
     """Apply the task form (and move the task to the end of ``to_checklist_id`` when that is
     another checklist), as one change. A new assignee joins the run, as with ``assign``."""
+    await refuse_bots(services, edit.assignee_id, BOT_CANNOT_BE_ASSIGNED)
 
     def operation(run: Run) -> RunChange:
         ref = resolve(run, key)

@@ -73,6 +73,8 @@ class Form:
             )
             if user is None or not on_team:
                 self.errors[name] = f"I don't know {word} on this team."
+            elif user.is_bot:
+                self.errors[name] = f"{word} is a bot: runs are owned and worked on by people."
             else:
                 found.append(user.id)
         return tuple(dict.fromkeys(found))
@@ -116,6 +118,9 @@ class Form:
         user_id = self.text(name)
         if user_id and not await self.services.people.is_team_member(self.playbook.team_id, user_id):
             self.errors[name] = "Choose someone on this team."
+            return ""
+        if user_id and (await self.services.people.user(user_id)).is_bot:
+            self.errors[name] = "Choose a person: a bot can't own a run."
             return ""
         return user_id
 

@@ -56,7 +56,7 @@ BOT_CANNOT_OWN = "A bot can't own a run: pick a person to be its owner."
 BOT_CANNOT_BE_ASSIGNED = "A bot can't work on a task: assign it to a person."
 
 
-async def _refuse_bots(services: Services, user_id: str | None, message: str) -> None:
+async def refuse_bots(services: Services, user_id: str | None, message: str) -> None:
     """Runs are owned and tasks done by people: refuse this bot or any other bot account."""
     if user_id and (user_id == services.bot.id or (await services.people.user(user_id)).is_bot):
         raise domain.InvalidChangeError(message)
@@ -142,7 +142,7 @@ async def assign_item(
     """Assign a task (``None`` unassigns). An assignee who is not yet a participant joins the run
     and its channel, so they can check their task. With ``signed_revision`` (a button), a task
     changed since is refused as stale unless it already has this assignee."""
-    await _refuse_bots(services, assignee_id, BOT_CANNOT_BE_ASSIGNED)
+    await refuse_bots(services, assignee_id, BOT_CANNOT_BE_ASSIGNED)
 
     def operation(run: Run) -> RunChange:
         ref = resolve(run, key)
@@ -196,6 +196,7 @@ async def add_item(
     due_at: datetime | None = None,
 ) -> ChangeResult:
     """Append a task to the checklist numbered ``checklist_no``; an assignee joins the run."""
+    await refuse_bots(services, assignee_id, BOT_CANNOT_BE_ASSIGNED)
     item_id = uuid.uuid4().hex
 
     def operation(run: Run) -> RunChange:
@@ -249,7 +250,7 @@ async def rename_item(
 
 async def change_owner(services: Services, run_id: str, new_owner_id: str, *, actor_id: str) -> ChangeResult:
     """Hand the run to ``new_owner_id``, who joins it (and its channel) if need be."""
-    await _refuse_bots(services, new_owner_id, BOT_CANNOT_OWN)
+    await refuse_bots(services, new_owner_id, BOT_CANNOT_OWN)
 
     def operation(run: Run) -> RunChange:
         return domain.change_owner(run, new_owner_id, actor_id=actor_id, at=services.clock())

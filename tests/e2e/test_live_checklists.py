@@ -13,6 +13,7 @@ import pytest
 
 from bot.domain.run import RunStatus, iter_items
 from bot.services.jobs import cancel_job
+from bot.services.run_changes import BOT_CANNOT_BE_ASSIGNED
 from bot.services.task_due import due_key
 from mattermost_sim.client import Person
 from storage.repositories.runs import RunRepository
@@ -222,6 +223,12 @@ async def test_checkadd_keeps_quotes_and_its_form_takes_the_details(world: RunWo
     assert await world.alice.submit_dialog(
         dialog, {**filled, "command": "page dba"}, channel_id=world.channel_id
     ) == {"errors": {"command": "A slash command starts with `/`, like `/page oncall`."}}
+    services = world.harness.bot.services
+    assert services is not None
+    bot_id = services.bot.id
+    assert await world.alice.submit_dialog(
+        dialog, {**filled, "assignee": bot_id}, channel_id=world.channel_id
+    ) == {"error": BOT_CANNOT_BE_ASSIGNED}
     assert await world.alice.submit_dialog(dialog, filled, channel_id=world.channel_id) == {}
     await world.harness.settle()
     text = await world.item_text(2, 4)

@@ -257,6 +257,14 @@ async def test_the_pickers_choose_the_default_owner_and_the_linked_channel(harne
     alice_id = await harness.alice.my_id()
     dialog = await open_section(harness, harness.alice, "Outages", "people")
     assert elements(dialog)["owner"]["data_source"] == "users"
+    (bot,) = await harness.alice.users_by_ids([bot_id(harness)])
+    refused = await harness.alice.submit_dialog(
+        dialog, {**filled(dialog), "owner_on": True, "owner": bot["id"], "invited": f"@{bot['username']}"}
+    )
+    assert refused["errors"] == {
+        "owner": "Choose a person: a bot can't own a run.",
+        "invited": f"@{bot['username']} is a bot: runs are owned and worked on by people.",
+    }
     answer = await harness.alice.submit_dialog(
         dialog, {**filled(dialog), "owner_on": True, "owner": alice_id}
     )
