@@ -81,10 +81,10 @@ def remove_checklist(run: Run, checklist_id: str, *, actor_id: str, at: datetime
         TimelineEventType.CHECKLIST_REMOVED,
         at,
         actor_id,
-        "{actor} removed the checklist “{checklist}” ({tasks} tasks)",
+        "{actor} removed the checklist “{checklist}” ({tasks})",
         checklist=checklist.title,
         checklist_id=checklist_id,
-        tasks=len(checklist.items),
+        tasks="1 task" if len(checklist.items) == 1 else f"{len(checklist.items)} tasks",
     )
     kept = tuple(c for c in run.checklists if c.id != checklist_id)
     return RunChange(revise(run, checklists=kept), (recorded,))

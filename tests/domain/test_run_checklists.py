@@ -40,7 +40,9 @@ def test_add_rename_move_and_remove_a_checklist() -> None:
     assert move_checklist(moved.run, "new", 1, **WHO).already
     removed = remove_checklist(moved.run, moved.run.checklists[1].id, **WHO)
     assert [c.title for c in removed.run.checklists] == ["Aftercare", "Resolve"]
-    assert removed.events[0].details["tasks"] == 3
+    assert removed.events[0].details["tasks"] == "3 tasks"
+    emptied = remove_checklist(removed.run, "new", **WHO)
+    assert emptied.events[0].details["tasks"] == "0 tasks"
 
 
 def test_checklist_changes_refuse_bad_input() -> None:
