@@ -48,12 +48,14 @@ def overview_post(
     latest_update: StatusUpdate | None = None,
     next_update_due: datetime | None = None,
     updates_enabled: bool = False,
+    updates_off_for_run: bool = False,
 ) -> Post:
     """The run's overview post: name, id, summary, owner, status, progress, participants, and a
     *Finish run* (in progress) or *Restore run* (finished) button.
 
     With status updates it also shows the latest update, when the next is due (or that it is
-    overdue) and, while in progress, a *Post update* button (``updates_enabled``)."""
+    overdue) and, while in progress, a *Post update* button (``updates_enabled``); when the run
+    itself turned them off (``updates_off_for_run``), it says so, as the button is gone."""
     counted = progress(run)
     overdue = len(overdue_items(run, now))
     fields = [
@@ -68,6 +70,8 @@ def overview_post(
         fields.append({"title": "Finished", "value": format_time(run.finished_at), "short": True})
     if not run.is_finished:
         fields += _update_fields(latest_update, next_update_due, names, now)
+        if updates_off_for_run:
+            fields.append({"title": "Status updates", "value": "off for this run", "short": True})
     elif latest_update is not None:
         fields += _update_fields(latest_update, None, names, now)
     late = not run.is_finished and next_update_due is not None and next_update_due <= now

@@ -87,7 +87,7 @@ async def render_overview(services: Services, run: Run, *, title: str | None = N
         updates = UpdateRepository(session)
         latest = await updates.latest(run.id)
         reminder = await updates.reminder(run.id)
-        switched_on = (await run_rules(session, run)).switches.status_updates
+        rules = await run_rules(session, run)
     names = await names_for(services, people_of(run) | ({latest.author_id} if latest else set()))
     title = title if title is not None else await playbook_title(services, run)
     post = overview_post(
@@ -98,8 +98,9 @@ async def render_overview(services: Services, run: Run, *, title: str | None = N
         services.signer,
         services.action_url,
         latest_update=latest,
-        next_update_due=reminder.next_due_at if reminder.enabled and switched_on else None,
-        updates_enabled=switched_on,
+        next_update_due=reminder.next_due_at if reminder.enabled and rules.switches.status_updates else None,
+        updates_enabled=rules.switches.status_updates,
+        updates_off_for_run=rules.overrides.status_updates is False,
     )
     return with_key(post, post_key(run.id, OVERVIEW))
 

@@ -75,6 +75,7 @@ async def test_status_updates_off_for_one_run_stop_reminders_and_refuse_updates(
     assert await world.bot_posts(world.channel_id, "turned status updates off for this run.")
     assert "Post update" not in await overview_actions(world)
     assert await world.overview_field("Next update") == ""
+    assert await world.overview_field("Status updates") == "off for this run"
     response = await world.command("/playbook update")
     assert response["text"] == (
         "Status updates are off for this run, so there is no update to post. "
@@ -89,6 +90,7 @@ async def test_status_updates_off_for_one_run_stop_reminders_and_refuse_updates(
     await save_settings(harness, world.channel_id, status_updates=True)
     assert (await world.overview_field("Next update")).startswith("due in 1 h")
     assert "Post update" in await overview_actions(world)
+    assert await world.overview_field("Status updates") == ""
     await world.post_update("Back on track.")
     assert len(await world.bot_posts(world.channel_id, "Back on track.")) == 1
 

@@ -122,6 +122,16 @@ def test_overview_of_a_run_in_progress() -> None:
     )
 
 
+def test_overview_says_when_the_run_turned_its_status_updates_off() -> None:
+    post = overview_post(a_run(), "Incident Response", NAMES, NOW, SIGNER, URL, updates_off_for_run=True)
+    fields = {f["title"]: f["value"] for f in post["props"]["attachments"][0]["fields"]}
+    assert fields["Status updates"] == "off for this run"
+    assert "Post update" not in [a["name"] for a in actions_of(post)]
+    finished = a_run(status=RunStatus.FINISHED, finished_at=NOW)
+    after = overview_post(finished, "Incident Response", NAMES, NOW, SIGNER, URL, updates_off_for_run=True)
+    assert "Status updates" not in [f["title"] for f in after["props"]["attachments"][0]["fields"]]
+
+
 def test_overview_of_a_finished_run_offers_restore() -> None:
     finished = a_run(status=RunStatus.FINISHED, finished_at=NOW)
     post = overview_post(finished, "Incident Response", NAMES, NOW, SIGNER, URL)
