@@ -24,25 +24,26 @@ from typing import Any
 
 from bot.domain.errors import DomainError, ValidationProblem
 from bot.domain.playbook import (
-    MAX_INTERVAL,
     AssigneeType,
-    CategorySettings,
-    ChannelMode,
     ChecklistItemTemplate,
     ChecklistTemplate,
-    InviteSettings,
-    KeywordSettings,
     Metric,
     MetricType,
     Playbook,
+    normalize_run_number_prefix,
+)
+from bot.domain.playbook_rules import MAX_INTERVAL, validate_playbook
+from bot.domain.playbook_settings import (
+    CategorySettings,
+    ChannelMode,
+    InviteSettings,
+    KeywordSettings,
     RetrospectiveSettings,
     RunChannelSettings,
     RunSummarySettings,
     StatusUpdateSettings,
     WebhookSettings,
     WelcomeMessageSettings,
-    normalize_run_number_prefix,
-    validate_playbook,
 )
 from bot.domain.schedules import FileSchedule
 from bot.playbook_document import (

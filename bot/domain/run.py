@@ -20,7 +20,8 @@ from collections.abc import Iterable
 from dataclasses import replace
 from datetime import datetime
 
-from bot.domain.playbook import MAX_ITEM_TITLE_LENGTH, AssigneeType
+from bot.domain.playbook import AssigneeType
+from bot.domain.playbook_rules import MAX_ITEM_TITLE_LENGTH
 from bot.domain.run_editing import require_active, revise
 from bot.domain.run_items import (
     add_item,

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from bot.domain.playbook import (
+from bot.domain.playbook_rules import (
     MAX_CHECKLISTS,
     MAX_COMMAND_LENGTH,
     MAX_ITEM_DESCRIPTION_LENGTH,

@@ -11,7 +11,8 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import UTC, datetime
 
-from bot.domain.playbook import MAX_ITEM_TITLE_LENGTH, AssigneeType
+from bot.domain.playbook import AssigneeType
+from bot.domain.playbook_rules import MAX_ITEM_TITLE_LENGTH
 from bot.domain.run_editing import clean_title, put_checklist, put_item, require_active, revise_item
 from bot.domain.run_model import (
     InvalidChangeError,

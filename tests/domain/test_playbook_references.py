@@ -6,7 +6,8 @@ from dataclasses import replace
 
 import pytest
 
-from bot.domain.playbook import DefaultOwnerSettings, InviteSettings, Playbook, WebhookSettings
+from bot.domain.playbook import Playbook
+from bot.domain.playbook_settings import DefaultOwnerSettings, InviteSettings, WebhookSettings
 from bot.playbook_format import PlaybookImportError, export_playbook, import_playbook
 from bot.playbook_references import ExportNames, MemberReference, Named
 

@@ -12,7 +12,7 @@ import asyncio
 from datetime import timedelta
 from typing import Any
 
-from bot.domain.playbook import WebhookSettings
+from bot.domain.playbook_settings import WebhookSettings
 from bot.scheduler import LEASE
 from mattermost_sim.client import MattermostError
 from tests.waiting import eventually
