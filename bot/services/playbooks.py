@@ -18,11 +18,11 @@ from bot.domain.playbook import Playbook
 from bot.domain.playbook_access import can_edit, can_view
 from bot.domain.playbook_changes import PlaybookChange, Section, changed_fields
 from bot.domain.schedules import RunSchedule
+from bot.playbook_export import export_playbook
 from bot.playbook_format import (
     MAX_DOCUMENT_BYTES,
     DocumentFormat,
     dump_document,
-    export_playbook,
     import_playbook,
     parse_document,
 )

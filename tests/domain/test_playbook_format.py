@@ -32,13 +32,13 @@ from bot.domain.playbook_settings import (
     WelcomeMessageSettings,
 )
 from bot.domain.schedules import FileSchedule
+from bot.playbook_export import export_playbook
 from bot.playbook_format import (
     MAX_DOCUMENT_BYTES,
     DocumentFormat,
     PlaybookFormatError,
     PlaybookImportError,
     dump_document,
-    export_playbook,
     import_playbook,
     parse_document,
 )
