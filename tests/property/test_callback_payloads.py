@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
-from bot.callback_data import ACTION_KEY, DIALOG_KEY
+from bot.callback_codec import ACTION_KEY, DIALOG_KEY
 from bot.render.buttons import NONCE_KEY
 from handlers.http import ACTION_PATH, DIALOG_PATH, SOMETHING_WENT_WRONG
 from handlers.registry import build_routers
