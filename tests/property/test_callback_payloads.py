@@ -17,7 +17,7 @@ from bot.callback_codec import ACTION_KEY, DIALOG_KEY
 from bot.render.buttons import NONCE_KEY
 from handlers.http import ACTION_PATH, DIALOG_PATH, SOMETHING_WENT_WRONG
 from handlers.registry import build_routers
-from mattermost_sim.client import MattermostError
+from mattermost_sim.client_answers import MattermostError
 from storage.base import Base
 from tests.e2e.conftest import Harness
 
