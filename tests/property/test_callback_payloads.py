@@ -13,11 +13,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
-from bot.callback_data import ACTION_KEY, DIALOG_KEY
+from bot.callback_codec import ACTION_KEY, DIALOG_KEY
 from bot.render.buttons import NONCE_KEY
 from handlers.http import ACTION_PATH, DIALOG_PATH, SOMETHING_WENT_WRONG
 from handlers.registry import build_routers
-from mattermost_sim.client import MattermostError
+from mattermost_sim.client_answers import MattermostError
 from storage.base import Base
 from tests.e2e.conftest import Harness
 
