@@ -109,6 +109,7 @@ class RealMattermost:
         self.postgres: PrivatePostgres | None = None
         self.process: subprocess.Popen[bytes] | None = None
         self.info: ServerInfo | None = None
+        self._log_start = 0
 
     # -- the process ----------------------------------------------------------
 
@@ -132,6 +133,8 @@ class RealMattermost:
     def spawn(self) -> None:
         """Start the server process, its output appended to ``server.log``."""
         home = install_dir(PIN)
+        # Only what this process logs can say that it listens: earlier starts wrote there too.
+        self._log_start = self._json_log.stat().st_size if self._json_log.exists() else 0
         log = (self.state_dir / "server.log").open("ab")
         self.process = subprocess.Popen(
             [str(home / "bin" / "mattermost"), "server"],
@@ -143,8 +146,27 @@ class RealMattermost:
         )
         log.close()
 
+    @property
+    def _json_log(self) -> Path:
+        return self.state_dir / "logs" / "mattermost.log"
+
+    def _listening(self) -> bool:
+        """Whether this server process has logged that it listens on its port."""
+        try:
+            with self._json_log.open("rb") as log:
+                log.seek(self._log_start)
+                logged = log.read()
+        except FileNotFoundError:
+            return False
+        return f"Server is listening on 127.0.0.1:{self.port}".encode() in logged
+
     async def wait_ready(self, within: float = START_TIMEOUT_S) -> None:
-        """Wait until ``GET /api/v4/system/ping`` answers 200."""
+        """Wait until the server logs that it listens, then until ``GET /api/v4/system/ping``
+        answers 200.
+
+        The port was chosen before the server bound it, so until the server says it listens,
+        whatever answers there may be another program: it is not asked.
+        """
         deadline = time.monotonic() + within
         async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=5)) as session:
             while time.monotonic() < deadline:
@@ -152,9 +174,10 @@ class RealMattermost:
                     code = self.process.returncode
                     raise ServerError(f"Mattermost exited with {code}:\n{self.log_tail()}")
                 try:
-                    async with session.get(f"{self.url}/api/v4/system/ping") as response:
-                        if response.status == 200:
-                            return
+                    if self._listening():
+                        async with session.get(f"{self.url}/api/v4/system/ping") as response:
+                            if response.status == 200:
+                                return
                 except (aiohttp.ClientError, TimeoutError):
                     pass
                 await asyncio.sleep(0.1)

@@ -119,7 +119,7 @@ class Simulator:
 
     def _build_app(self) -> web.Application:
         from . import config, faults, integrations, validation, websocket
-        from .routes import channels, commands, files, posts, teams, users
+        from .routes import channels, commands, files, posts, system, teams, users
 
         middlewares: list[Callable[..., Awaitable[web.StreamResponse]]] = [mattermost_middleware]
         if self.validator is not None:
@@ -127,7 +127,19 @@ class Simulator:
         middlewares.append(faults.middleware)
         app = web.Application(middlewares=middlewares, client_max_size=50 * 1024 * 1024)
         app[SIM_KEY] = self
-        modules = (users, teams, channels, posts, commands, files, integrations, websocket, faults, config)
+        modules = (
+            system,
+            users,
+            teams,
+            channels,
+            posts,
+            commands,
+            files,
+            integrations,
+            websocket,
+            faults,
+            config,
+        )
         for module in modules:
             module.register(app)
         return app

@@ -164,6 +164,11 @@ def patch_dialog_open_needs_no_session(spec: Spec) -> None:
     _operation(spec, "post", "/api/v4/actions/dialogs/open")["security"] = [{}, {"bearerAuth": []}]
 
 
+def patch_system_ping_needs_no_session(spec: Spec) -> None:
+    """GET /system/ping is an ``APIHandler`` route: Mattermost answers it without a token."""
+    _operation(spec, "get", "/api/v4/system/ping")["security"] = [{}, {"bearerAuth": []}]
+
+
 def patch_command_fields(spec: Spec) -> None:
     """POST /commands lists only the four required fields; type-check the optional ones too."""
     schema = _json_body_schema(spec, "post", "/api/v4/commands")
@@ -200,6 +205,7 @@ PATCHES: tuple[SpecPatch, ...] = (
     patch_ephemeral_post_fields,
     patch_action_click_body,
     patch_dialog_open_needs_no_session,
+    patch_system_ping_needs_no_session,
     patch_command_fields,
     patch_channel_type,
 )

@@ -24,6 +24,9 @@ needs_templates = pytest.mark.skipif(
     len(TEMPLATE_FILES) < 2, reason=f"the shared playbook templates are not in {TEMPLATES}"
 )
 INCIDENT = "Incident Resolution Template"
+READY_LINE = b"Playbooks Bot is running as"
+START_ATTEMPTS = 3
+START_TIMEOUT_S = 30.0
 OKR = "OKR Management Template"
 
 
@@ -194,25 +197,44 @@ async def test_serve_with_a_wrong_token_says_why_in_one_line(
     )
 
 
+async def start_serving(config: Path, tmp_path: Path) -> tuple[asyncio.subprocess.Process, int]:
+    """``serve`` started and ready (it logged that it runs), and its port.
+
+    The port is chosen before the process binds it, so another process may take it in between:
+    the bot then exits saying it could not listen, and it is started again on another port.
+    """
+    for _ in range(START_ATTEMPTS):
+        port = unused_port()
+        address = f"127.0.0.1:{port}"
+        served = config_with(config, tmp_path / "serve.yaml", listen=address, public_url=f"http://{address}")
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "bot.cli", "serve", "--config", str(served),
+            stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE,
+        )  # fmt: skip
+        assert process.stderr is not None
+        logged = b""
+        async with asyncio.timeout(START_TIMEOUT_S):
+            # Each line is an event: the line saying the bot runs, or the end when it exited.
+            while READY_LINE not in logged and (line := await process.stderr.readline()):
+                logged += line
+        if READY_LINE in logged:
+            return process, port
+        await process.wait()
+        if b"Could not listen" not in logged:
+            raise AssertionError(f"serve exited with {process.returncode}:\n{logged.decode()}")
+    raise AssertionError(f"serve found no free port in {START_ATTEMPTS} attempts")
+
+
 async def test_serve_runs_until_sigterm_and_stops_cleanly(config: Path, tmp_path: Path) -> None:
-    port = unused_port()
-    address = f"127.0.0.1:{port}"
-    served = config_with(config, tmp_path / "serve.yaml", listen=address, public_url=f"http://{address}")
-    process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot.cli", "serve", "--config", str(served),
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
-    )  # fmt: skip
+    process, port = await start_serving(config, tmp_path)
     try:
-        async with asyncio.timeout(30), aiohttp.ClientSession() as session:
-            while True:
-                try:
-                    async with session.get(f"http://127.0.0.1:{port}/healthz") as response:
-                        if response.status == 200:
-                            break
-                except aiohttp.ClientConnectionError:
-                    await asyncio.sleep(0.1)
+        async with (
+            aiohttp.ClientSession() as session,
+            session.get(f"http://127.0.0.1:{port}/healthz") as response,
+        ):
+            assert response.status == 200
         process.send_signal(signal.SIGTERM)
-        async with asyncio.timeout(30):
+        async with asyncio.timeout(START_TIMEOUT_S):
             _, stderr = await process.communicate()
         assert process.returncode == 0, stderr.decode()
         assert b"Traceback" not in stderr

@@ -96,6 +96,9 @@ async def on_run_finished(services: Services, session: AsyncSession, run: Run, r
 
 async def remind(job: Job, services: Services) -> datetime | None:
     """The reminder job: ask the owner in the run channel; due again after the interval."""
+    # The interval counts from when the job began, not from when its post was done: the next
+    # reminder is not pushed back by a slow post, nor by time that passed while it was sent.
+    began = services.clock()
     run_id = str(job.payload.get("run_id", ""))
     async with services.transaction() as session:
         run = await RunRepository(session).get(run_id)
@@ -113,7 +116,7 @@ async def remind(job: Job, services: Services) -> datetime | None:
     keyed = KeyedPost(job.idempotency_key, run.channel_id, text, {"attachments": attachments})
     await post_once(services, keyed, maybe_posted=job.attempts > 1)  # a second attempt may follow a post
     seconds = playbook.retrospective.reminder_interval_seconds
-    return services.clock() + timedelta(seconds=seconds) if seconds > 0 else None
+    return began + timedelta(seconds=seconds) if seconds > 0 else None
 
 
 async def open_form(services: Services, run_id: str, user_id: str) -> RetroForm:

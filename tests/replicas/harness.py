@@ -31,6 +31,8 @@ from tests.waiting import eventually
 
 ROOT = Path(__file__).resolve().parents[2]
 READY_LINE = "Playbooks Bot is running as"
+PORT_TAKEN = "Could not listen on"
+START_ATTEMPTS = 3
 START_TIMEOUT_S = 30.0
 STOP_TIMEOUT_S = 10.0
 PROXY_TIMEOUT_S = 30.0
@@ -53,6 +55,8 @@ class Replica:
     port: int
     log_path: Path
     process: asyncio.subprocess.Process
+    log_start: int = 0
+    """Where this process's output begins in the log (a replica started again appends to it)."""
 
     @property
     def url(self) -> str:
@@ -65,9 +69,18 @@ class Replica:
         return self.process.returncode is None
 
     def log(self) -> str:
-        """Everything the process wrote so far (stdout and stderr)."""
+        """Everything written to the replica's log so far (stdout and stderr)."""
         try:
             return self.log_path.read_text(encoding="utf-8", errors="replace")
+        except FileNotFoundError:
+            return ""
+
+    def own_log(self) -> str:
+        """What this process wrote so far."""
+        try:
+            with self.log_path.open("rb") as log:
+                log.seek(self.log_start)
+                return log.read().decode("utf-8", errors="replace")
         except FileNotFoundError:
             return ""
 
@@ -206,6 +219,7 @@ class ReplicaSet:
             self.set_time(self.now)
         port = unused_port()
         log_path = self.workdir / f"{name}.log"
+        log_start = log_path.stat().st_size if log_path.exists() else 0
         with log_path.open("ab") as log_file:
             process = await asyncio.create_subprocess_exec(
                 sys.executable,
@@ -218,26 +232,43 @@ class ReplicaSet:
                 stdout=log_file,
                 stderr=log_file,
             )
-        replica = Replica(name, port, log_path, process)
+        replica = Replica(name, port, log_path, process, log_start)
         self.replicas.append(replica)
         self.proxy.targets.append(replica)
         return replica
 
-    async def wait_ready(self, replica: Replica, *, within: float = START_TIMEOUT_S) -> None:
-        """Wait until the replica has started completely (it logs that it is running)."""
+    async def wait_ready(self, replica: Replica, *, within: float = START_TIMEOUT_S) -> bool:
+        """Wait until the replica has started completely (it logs that it is running): True; or
+        until it exited because another process took its port before it could listen: False."""
 
-        async def ready() -> bool:
-            if not replica.running:
-                raise AssertionError(f"replica {replica.name} exited:\n{replica.log()[-4000:]}")
-            return READY_LINE in replica.log()
+        async def settled() -> bool:
+            logged = replica.own_log()
+            if READY_LINE in logged:
+                return True
+            if replica.running:
+                return False
+            if PORT_TAKEN in logged:
+                return True
+            raise AssertionError(f"replica {replica.name} exited:\n{logged[-4000:]}")
 
-        await eventually(ready, within=within, what=f"replica {replica.name} to start")
+        await eventually(settled, within=within, what=f"replica {replica.name} to start")
+        return READY_LINE in replica.own_log()
 
     async def start(self, *names: str, extra_env: Mapping[str, str] | None = None) -> list[Replica]:
-        """Start replicas together and wait until every one is ready."""
+        """Start replicas together and wait until every one is ready.
+
+        A replica's port is chosen before it binds it; one that another process took meanwhile
+        is started again on another port (its log goes on in the same file).
+        """
         started = [await self.launch(name, extra_env) for name in names]
-        for replica in started:
-            await self.wait_ready(replica)
+        for index, replica in enumerate(started):
+            attempts = 1
+            while not await self.wait_ready(replica):
+                assert attempts < START_ATTEMPTS, f"replica {replica.name} found no free port"
+                self.replicas.remove(replica)
+                self.proxy.targets.remove(replica)
+                replica = started[index] = await self.launch(replica.name, extra_env)
+                attempts += 1
         return started
 
     async def wait_listening(self, bot_user_id: str, count: int, *, within: float = 10.0) -> None:

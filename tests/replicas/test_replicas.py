@@ -39,6 +39,18 @@ def channel_of(reply: str) -> str:
     return found.group(1)
 
 
+async def run_channel(world: World, number: int) -> dict[str, Any] | None:
+    """The channel of the run titled "Outage ``number``", once alice is in it.
+
+    The two replicas take the commands concurrently, so the run numbers are not in the order
+    the commands were sent: "Outage 4" may be INC-00003. Only the title is known in advance.
+    """
+    pattern = re.compile(rf"inc-\d{{5}}-incident-outage-{number}")
+    found = [c for c in await world.alice.my_channels(world.team_id) if pattern.fullmatch(c["name"])]
+    assert len(found) <= 1, found
+    return found[0] if found else None
+
+
 async def start_runs(world: World, count: int) -> list[dict[str, Any]]:
     """Start ``count`` runs by command; their channels, once every run is complete."""
     for number in range(1, count + 1):
@@ -46,17 +58,17 @@ async def start_runs(world: World, count: int) -> list[dict[str, Any]]:
         assert response["text"].startswith("Starting a run"), response
     channels = []
     for number in range(1, count + 1):
-        name = f"inc-{number:05d}-incident-outage-{number}"
 
-        async def complete(name: str = name) -> bool:
-            try:  # alice sees the private channel once the bot has added her
-                channel = await world.alice.channel_by_name(world.team_id, name)
-            except MattermostError:
-                return False
-            return len(await world.bot_posts(channel["id"])) == 2 + CHECKLIST_POSTS
+        async def complete(number: int = number) -> bool:
+            channel = await run_channel(world, number)  # alice sees it once the bot has added her
+            return channel is not None and len(await world.bot_posts(channel["id"])) == 2 + CHECKLIST_POSTS
 
-        await eventually(complete, within=15, what=f"run {name} to be set up")
-        channels.append(await world.alice.channel_by_name(world.team_id, name))
+        await eventually(complete, within=15, what=f"run Outage {number} to be set up")
+        channel = await run_channel(world, number)
+        assert channel is not None
+        channels.append(channel)
+    numbers = sorted(int(channel["name"].split("-")[1]) for channel in channels)
+    assert numbers == list(range(1, count + 1)), [channel["name"] for channel in channels]
     return channels
 
 

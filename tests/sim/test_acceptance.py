@@ -15,11 +15,12 @@ import aiohttp
 import pytest
 from mattermostautodriver import AsyncTypedDriver
 
-from tests.e2e.conftest import unused_port
 from tests.paths import ROOT
 
 from .fake_integration import FakeIntegration, reply_json, running_integration
 
+READY_PREFIX = "simulated Mattermost serving on "
+START_TIMEOUT_S = 30.0
 EVERY_FORM_FIELD = {
     "token",
     "team_id",
@@ -37,28 +38,23 @@ EVERY_FORM_FIELD = {
 
 @pytest.fixture
 async def server_url() -> AsyncIterator[str]:
-    """``python -m mattermost_sim --seed seed.yaml`` on a free port, stopped after the test."""
-    port = unused_port()
+    """``python -m mattermost_sim --seed seed.yaml`` on a port it picks, stopped after the test."""
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "mattermost_sim", "--host", "127.0.0.1", "--port", str(port),
+        sys.executable, "-m", "mattermost_sim", "--host", "127.0.0.1", "--port", "0",
         "--seed", str(ROOT / "seed.yaml"),
-        cwd=ROOT, stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL, env=os.environ.copy(),
+        cwd=ROOT, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.DEVNULL, env=os.environ.copy(),
     )  # fmt: skip
-    url = f"http://127.0.0.1:{port}"
+    assert process.stdout is not None
     try:
-        async with aiohttp.ClientSession() as session:
-            for _ in range(100):
-                try:
-                    async with session.get(f"{url}/api/v4/users/me") as response:
-                        if response.status == 401:
-                            break
-                except aiohttp.ClientConnectionError:
-                    await asyncio.sleep(0.1)
-            else:
-                pytest.fail("the simulator did not start serving within 10 s")
-        yield url
+        # The simulator says where it serves once it listens: wait for that line (or its end).
+        async with asyncio.timeout(START_TIMEOUT_S):
+            line = (await process.stdout.readline()).decode()
+        if not line.startswith(READY_PREFIX):
+            pytest.fail(f"the simulator did not start: {line!r}, exit status {await process.wait()}")
+        yield line.removeprefix(READY_PREFIX).strip()
     finally:
-        process.terminate()
+        if process.returncode is None:
+            process.terminate()
         await asyncio.wait_for(process.wait(), timeout=10)
 
 

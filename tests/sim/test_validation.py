@@ -192,6 +192,16 @@ def test_dialog_open_needs_no_token(validator: RequestValidator) -> None:
     assert check(validator, "POST", "/api/v4/actions/dialogs/open", body, headers={}) is None
 
 
+async def test_ping_needs_no_token(sim: Simulator) -> None:
+    # Mattermost answers a health check without a token; strict mode must not count it as bad
+    # (a process looking for its own server may call a port the simulator holds).
+    assert sim.validator is not None
+    async with aiohttp.ClientSession() as http, http.get(sim.url + "/api/v4/system/ping") as response:
+        assert response.status == 200
+        assert await response.json() == {"status": "OK"}
+    assert sim.validator.violations == []
+
+
 # ---------------------------------------------------------------- invalid requests fail
 
 
