@@ -14,7 +14,6 @@ from bot.domain.errors import DomainError
 from bot.domain.status import CUSTOM, NONE, SNOOZE_CHOICES, parse_reminder_interval
 from bot.render import status as render
 from bot.render.buttons import dialog_state
-from bot.render.runs import format_time, run_label
 from bot.services import digests, status_updates
 from bot.services.context import Services
 from bot.services.run_access import RunAction
@@ -116,7 +115,7 @@ async def on_snooze(click: ActionRequest, data: SnoozeReminder, services: Servic
     names = await names_for(services, [click.user_id])
     return ActionResult(
         update=render.snoozed_post(run, names, click.user_id, until),
-        ephemeral_text=f"Snoozed: I'll ask again {format_time(until)}.",
+        ephemeral_text=render.snoozed_note(until),
     )
 
 
@@ -135,14 +134,7 @@ async def unfollow(call: CommandCall) -> Reply:
 
 async def _following(call: CommandCall, *, follow: bool) -> Reply:
     run, already = await status_updates.set_following(call.services, call.run.id, call.user_id, follow=follow)
-    name = f"**{run_label(run)}**"
-    if follow:
-        if already:
-            return Reply(f"You already follow {name}.")
-        return Reply(f"You now follow {name}: its status updates come to you by direct message.")
-    if already:
-        return Reply(f"You don't follow {name}.")
-    return Reply(f"You no longer follow {name}.")
+    return Reply(render.following_changed(run, follow=follow, already=already))
 
 
 async def todo(call: CommandCall) -> Reply:
