@@ -11,7 +11,7 @@ from typing import Any
 
 from bot.callback_data import OpenUpdateForm, SnoozeReminder, UpdateForm
 from bot.domain.errors import DomainError
-from bot.domain.status import CUSTOM, NONE, SNOOZE_CHOICES, parse_reminder_interval
+from bot.domain.status import CUSTOM, SNOOZE_CHOICES, reminder_from_form
 from bot.render import status as render
 from bot.render.buttons import dialog_state
 from bot.services import digests, status_updates
@@ -92,14 +92,11 @@ async def on_submit(sub: DialogRequest, form: UpdateForm, services: Services) ->
     message = sub.text(render.MESSAGE_FIELD)
     if not message:
         return DialogResult(errors={render.MESSAGE_FIELD: "Write what changed since the last update."})
-    choice = sub.text(render.REMINDER_FIELD) or NONE
-    field = render.CUSTOM_FIELD if choice == CUSTOM else render.REMINDER_FIELD
-    written = sub.text(render.CUSTOM_FIELD) if choice == CUSTOM else choice
-    if choice == CUSTOM and not written:
-        return DialogResult(errors={field: "Write the interval, like 90m or 2h30m."})
+    choice = sub.text(render.REMINDER_FIELD)
     try:
-        interval = parse_reminder_interval(written)
-    except DomainError as error:  # InvalidIntervalError and its kin: the field is wrong
+        interval = reminder_from_form(choice, sub.text(render.CUSTOM_FIELD))
+    except DomainError as error:  # StatusUpdateError and its kin: the field the person filled is wrong
+        field = render.CUSTOM_FIELD if choice == CUSTOM else render.REMINDER_FIELD
         return DialogResult(errors={field: error.message})
     finish = sub.flag(render.FINISH_FIELD)
     await status_updates.post_update(services, form.run_id, sub.user_id, message, interval, finish=finish)
