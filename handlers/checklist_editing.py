@@ -151,7 +151,7 @@ async def unskip(call: CommandCall) -> Reply:
     """``/playbook unskip C T``: a skipped task is open again."""
     ref = locate(call.run, *_task_numbers(call, "CHECKLIST TASK", "1 2"))
     if ref.item.state is not ItemState.SKIPPED:
-        return Reply(f"{run_replies.task(ref)} is not skipped.")
+        return Reply(run_replies.not_skipped(ref))
     return await _set_state(call, ItemState.OPEN)
 
 

@@ -139,9 +139,7 @@ async def _ask_to_confirm_finish(
             pass
         else:
             return ActionResult()
-    return ActionResult(
-        ephemeral_text=f"{question.message} To finish anyway, send `/{services.command_trigger} finish` here."
-    )
+    return ActionResult(ephemeral_text=run_replies.finish_by_command(question, services.command_trigger))
 
 
 async def on_finish_dialog(sub: DialogRequest, data: FinishForm, services: Services) -> DialogResult:

@@ -12,6 +12,7 @@ from bot.domain.errors import DomainError
 from bot.domain.playbook import Playbook
 from bot.domain.run import Run
 from bot.mattermost.errors import MattermostError
+from bot.render import run_replies
 from bot.render.buttons import dialog_state
 from bot.render.dialogs import NAME_FIELD, PLAYBOOK_FIELD, SUMMARY_FIELD, start_run_dialog
 from bot.render.runs import info_text, timeline_text, truncate
@@ -109,7 +110,7 @@ async def run_command(call: CommandCall) -> Reply:
         )
 
     call.later(start)
-    return Reply(f"Starting a run of **{truncate(playbook.title, 200)}**…")
+    return Reply(run_replies.starting_run(playbook.title))
 
 
 def match_playbook(playbooks: Iterable[Playbook], args: list[str]) -> tuple[Playbook, str] | None:
@@ -268,7 +269,7 @@ async def _complete_posts(services: Services, run: Run) -> Reply:
         await complete_posts(services, run)
     except DomainError as error:
         return Reply(error.message)
-    return Reply("I posted this run's missing overview and checklists.")
+    return Reply(run_replies.POSTS_COMPLETED)
 
 
 async def timeline_command(call: CommandCall) -> Reply:

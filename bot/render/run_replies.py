@@ -21,6 +21,7 @@ FINISH_DIALOG_TITLE = "Confirm finish"
 ITEM_CHANGED = "This task changed since; here's the current checklist."
 NOT_IN_RUN_CHANNEL = "This command only works in a run's channel."
 FINISH_CANCELLED = "OK, the run stays in progress."
+POSTS_COMPLETED = "I posted this run's missing overview and checklists."
 
 _TITLE_LIMIT = 200
 MAX_CHOICES = 20
@@ -208,3 +209,18 @@ def restore_note(run: Run, actor_id: str, names: Names) -> str:
     """Posted in the run channel (and broadcast) when a finished run is restored."""
     name = truncate(" ".join(run.name.split()), 1000)
     return f"{mention(actor_id, names)} restored **{name}**: it is in progress again."
+
+
+def not_skipped(ref: ItemRef) -> str:
+    """The answer to ``unskip`` for a task that is not skipped."""
+    return f"{task(ref)} is not skipped."
+
+
+def finish_by_command(question: FinishNeedsConfirmationError, trigger: str) -> str:
+    """The finish question as text, when no dialog could ask it: finishing anyway is a command."""
+    return f"{question.message} To finish anyway, send `/{trigger} finish` here."
+
+
+def starting_run(playbook_title: str) -> str:
+    """The answer to ``/playbook run NAME`` while the run starts."""
+    return f"Starting a run of **{truncate(playbook_title, 200)}**…"

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from bot.domain.playbook import Playbook
+from bot.domain.run import FinishNeedsConfirmationError, locate
 from bot.domain.schedules import RunSchedule
+from bot.render.channel_settings import channel_usage
+from bot.render.insights import chart_sent, report_posted, upload_failed
 from bot.render.playbook_editing import playbook_created, playbook_page
 from bot.render.playbooks import (
     export_failed,
@@ -13,7 +16,9 @@ from bot.render.playbooks import (
     playbook_details,
     which_playbook,
 )
+from bot.render.run_replies import finish_by_command, not_skipped, starting_run, task
 from bot.render.runs import format_time, run_label
+from bot.render.schedules import which_schedule
 from bot.render.status import digest_changed, digest_usage, following_changed, snoozed_note
 
 from .test_runs_render import NOW, a_run
@@ -67,3 +72,21 @@ def test_a_playbook_page_without_changes_has_no_history() -> None:
     page = playbook_page(PLAYBOOK, schedules, [], {}, trigger="pb")
     assert page.startswith(playbook_details(PLAYBOOK, usernames={}, trigger="pb") + "\n\n")
     assert "Recent changes" not in page
+
+
+def test_run_command_answers() -> None:
+    run = a_run()
+    ref = locate(run, 1, 1)
+    assert not_skipped(ref) == f"{task(ref)} is not skipped."
+    question = FinishNeedsConfirmationError("Database down", 2)
+    assert (
+        finish_by_command(question, "pb") == f"{question.message} To finish anyway, send `/pb finish` here."
+    )
+    assert starting_run("Incident") == "Starting a run of **Incident**…"
+    assert which_schedule("pb") == "Which schedule? Use `/pb unschedule ID` (see `schedules`)."
+    assert channel_usage("pb") == "Use `/pb channel settings [prompts on|off] [welcome on|off]`."
+    assert (
+        chart_sent("3 runs", "playbooks") == "3 runs\n\nThe chart is in your direct messages with @playbooks."
+    )
+    assert upload_failed("chart") == "I couldn't upload the chart. Please try again in a moment."
+    assert report_posted("http://x/1") == "The report is in the channel: http://x/1"
