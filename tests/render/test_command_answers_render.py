@@ -16,7 +16,16 @@ from bot.render.playbooks import (
     playbook_details,
     which_playbook,
 )
-from bot.render.run_replies import finish_by_command, not_skipped, starting_run, task
+from bot.render.run_replies import (
+    finish_by_command,
+    no_playbooks,
+    not_skipped,
+    run_name_example,
+    start_form_failed,
+    starting_run,
+    task,
+    unknown_playbook,
+)
 from bot.render.runs import format_time, run_label
 from bot.render.schedules import which_schedule
 from bot.render.status import digest_changed, digest_usage, following_changed, snoozed_note
@@ -90,3 +99,19 @@ def test_run_command_answers() -> None:
     )
     assert upload_failed("chart") == "I couldn't upload the chart. Please try again in a moment."
     assert report_posted("http://x/1") == "The report is in the channel: http://x/1"
+
+
+def test_run_start_answers_name_what_can_be_run() -> None:
+    playbooks = [Playbook(f"p{n}", "t", f"Playbook {n}") for n in range(12)]
+    text = unknown_playbook("Release", playbooks, "pb")
+    assert text.startswith(
+        "I don't know a playbook called “Release” that you can run. You can run: “Playbook 0”"
+    )
+    assert "“Playbook 9” …. Quote a title" in text
+    assert "Playbook 10" not in text
+    assert text.endswith('e.g. `/pb run "Playbook 0" Database down`.')
+    assert no_playbooks("pb").endswith("see `/pb help`.")
+    assert run_name_example("A name is needed.", "Incident", "pb") == (
+        "A name is needed. For example: `/pb run Incident Database down`"
+    )
+    assert start_form_failed("Incident", "pb").endswith('`/pb run "Incident" Run name`.')
