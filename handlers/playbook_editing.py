@@ -7,7 +7,6 @@ who changed what (``/playbook show`` lists the recent changes).
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Mapping
 from typing import Any
 
@@ -20,7 +19,6 @@ from bot.callback_data import (
 )
 from bot.domain.errors import DomainError
 from bot.domain.playbook_changes import Section
-from bot.mattermost.errors import MattermostError
 from bot.render.buttons import dialog_state
 from bot.render.playbook_forms import checklist_dialog, create_playbook_dialog, section_dialog
 from bot.render.playbooks import which_playbook
@@ -30,11 +28,10 @@ from bot.services.playbook_forms import read_checklist, read_section
 from bot.services.playbooks import find_playbook, visible_playbooks
 
 from .callbacks import ActionRequest, ActionResult, DialogRequest, DialogResult
+from .forms import open_dialog
 from .registry import Routers
 from .replies import SILENT, Reply
 from .slash import CommandCall
-
-log = logging.getLogger(__name__)
 
 GROUP = "Playbooks"
 NO_DIALOG = "I couldn't open the form. Please try again."
@@ -66,7 +63,8 @@ async def create_command(call: CommandCall) -> Reply:
     starters = [(starter.key, starter.title) for starter in editing.starters()]
     state = dialog_state(CreatePlaybookForm(team_id=call.team_id), services.signer)
     dialog = create_playbook_dialog(starters, copies, state)
-    return SILENT if await _opened(services, call.request.trigger_id, dialog) else Reply(NO_DIALOG)
+    opened = await open_dialog(services, call.request.trigger_id, dialog, what="create playbook")
+    return SILENT if opened else Reply(NO_DIALOG)
 
 
 async def submit_create(sub: DialogRequest, form: CreatePlaybookForm, services: Services) -> DialogResult:
@@ -125,17 +123,8 @@ async def open_checklist(click: ActionRequest, data: EditChecklist, services: Se
 
 
 async def _open(services: Services, trigger_id: str, dialog: Mapping[str, Any]) -> ActionResult:
-    opened = await _opened(services, trigger_id, dialog)
+    opened = await open_dialog(services, trigger_id, dialog, what="playbook")
     return ActionResult() if opened else ActionResult(ephemeral_text=NO_DIALOG)
-
-
-async def _opened(services: Services, trigger_id: str, dialog: Mapping[str, Any]) -> bool:
-    try:
-        await services.gateway.open_dialog(trigger_id, services.dialog_url, dialog)
-    except MattermostError as error:
-        log.warning("could not open a playbook form: %s", error)
-        return False
-    return True
 
 
 async def submit_section(sub: DialogRequest, form: PlaybookSectionForm, services: Services) -> DialogResult:

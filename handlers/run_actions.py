@@ -20,7 +20,6 @@ from bot.callback_data import (
 )
 from bot.domain.errors import DomainError
 from bot.domain.run import FinishNeedsConfirmationError, StaleClickError, find_item
-from bot.mattermost.errors import MattermostError
 from bot.render import run_replies
 from bot.render.buttons import dialog_state
 from bot.services import run_changes
@@ -30,6 +29,7 @@ from bot.services.run_changes import ItemWithId
 from bot.services.run_posts import names_for, render_checklist_update
 
 from .callbacks import ActionRequest, ActionResult, DialogRequest, DialogResult
+from .forms import open_dialog
 from .registry import Routers
 
 
@@ -131,15 +131,9 @@ async def _ask_to_confirm_finish(
     # itself; the plugin's *Confirm finish* dialog asks instead.
     run = click.run
     state = dialog_state(FinishForm(run.id), services.signer)
-    if click.trigger_id:
-        try:
-            await services.gateway.open_dialog(
-                click.trigger_id, services.dialog_url, run_replies.finish_dialog(run, question, state)
-            )
-        except MattermostError:
-            pass
-        else:
-            return ActionResult()
+    dialog = run_replies.finish_dialog(run, question, state)
+    if click.trigger_id and await open_dialog(services, click.trigger_id, dialog, what="finish"):
+        return ActionResult()
     return ActionResult(ephemeral_text=run_replies.finish_by_command(question, services.command_trigger))
 
 

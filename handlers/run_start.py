@@ -4,14 +4,11 @@
 
 from __future__ import annotations
 
-import logging
-
 from bot.callback_data import StartRunForm
 from bot.domain.errors import DomainError
 from bot.domain.playbook import Playbook
 from bot.domain.run import Run
 from bot.domain.run_requests import match_playbook
-from bot.mattermost.errors import MattermostError
 from bot.render import run_replies
 from bot.render.buttons import dialog_state
 from bot.render.dialogs import NAME_FIELD, PLAYBOOK_FIELD, SUMMARY_FIELD, start_run_dialog
@@ -30,11 +27,10 @@ from bot.services.run_start import (
 from bot.services.timelines import run_timeline
 
 from .callbacks import DialogRequest, DialogResult
+from .forms import open_dialog
 from .registry import Routers
 from .replies import SILENT, Reply
 from .slash import CommandCall
-
-log = logging.getLogger(__name__)
 
 
 def register(routers: Routers) -> None:
@@ -102,10 +98,7 @@ async def _open_start_dialog(call: CommandCall, services: Services, playbooks: l
     dialog = start_run_dialog(
         playbooks, default.id, default_run_name(default), default_summary(default), state
     )
-    try:
-        await services.gateway.open_dialog(call.request.trigger_id, services.dialog_url, dialog)
-    except MattermostError as error:
-        log.warning("could not open the start dialog: %s", error)
+    if not await open_dialog(services, call.request.trigger_id, dialog, what="start"):
         return Reply(run_replies.start_form_failed(default.title, services.command_trigger))
     return SILENT
 
