@@ -29,6 +29,7 @@ from bot.render.run_replies import (
 from bot.render.runs import format_time, run_label
 from bot.render.schedules import which_schedule
 from bot.render.status import digest_changed, digest_usage, following_changed, snoozed_note
+from bot.render.webhooks import no_run_here, playbook_subject, run_subject
 
 from .test_runs_render import NOW, a_run
 
@@ -115,3 +116,10 @@ def test_run_start_answers_name_what_can_be_run() -> None:
         "A name is needed. For example: `/pb run Incident Database down`"
     )
     assert start_form_failed("Incident", "pb").endswith('`/pb run "Incident" Run name`.')
+
+
+def test_webhook_answers_name_the_run_or_the_playbooks_runs() -> None:
+    run = a_run()
+    assert run_subject(run) == f"**{run.name}**"
+    assert playbook_subject(PLAYBOOK) == "runs of **Incident**"
+    assert no_run_here("pb").startswith("This channel has no run. In a run's channel, `/pb webhooks`")
