@@ -1,13 +1,14 @@
-"""Mattermost's playbook export format (version 1), to and from the playbook domain model.
+"""Mattermost's playbook export format (version 1), read into the playbook domain model.
 
 :func:`import_playbook` turns a parsed document into a :class:`Playbook`, naming every invalid
-field at once, and :func:`export_playbook` turns a playbook back into the export's mapping. The
-text layer (:func:`parse_document`, :func:`dump_document`) is re-exported from
-:mod:`bot.playbook_document`, so ``bot.playbook_format`` is the one import callers need.
+field at once; :func:`bot.playbook_export.export_playbook` writes one back. The text layer
+(:func:`parse_document`, :func:`dump_document`) is re-exported from :mod:`bot.playbook_document`,
+so ``bot.playbook_format`` is the one import that reading a file needs.
 
 The export leaves out zero values, so a missing field means off, empty or zero. The settings
 that point at a server (visibility, members, invites, default owner, broadcast channels, webhooks)
-are read and written by :mod:`bot.playbook_references`; the importer always becomes an admin.
+are read by :mod:`bot.playbook_references`; the importer always becomes an admin. Which keys hold
+which settings is :mod:`bot.playbook_keys`' table, shared with the export.
 
 One key is ours, not the plugin's: ``schedules``, the playbook's recurring runs, a list of
 ``{every: 1w}`` or ``{cron: "0 9 * * MON", timezone: Europe/Paris}``. It is exported only when the
@@ -19,30 +20,30 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
-from enum import Enum, auto
 from typing import Any
 
 from bot.domain.errors import DomainError, ValidationProblem
 from bot.domain.playbook import (
-    MAX_INTERVAL,
     AssigneeType,
-    CategorySettings,
-    ChannelMode,
     ChecklistItemTemplate,
     ChecklistTemplate,
-    InviteSettings,
-    KeywordSettings,
     Metric,
     MetricType,
     Playbook,
+    normalize_run_number_prefix,
+)
+from bot.domain.playbook_rules import MAX_INTERVAL, validate_playbook
+from bot.domain.playbook_settings import (
+    CategorySettings,
+    ChannelMode,
+    InviteSettings,
+    KeywordSettings,
     RetrospectiveSettings,
     RunChannelSettings,
     RunSummarySettings,
     StatusUpdateSettings,
     WebhookSettings,
     WelcomeMessageSettings,
-    normalize_run_number_prefix,
-    validate_playbook,
 )
 from bot.domain.schedules import FileSchedule
 from bot.playbook_document import (
@@ -55,26 +56,22 @@ from bot.playbook_document import (
     dump_document,
     parse_document,
 )
+from bot.playbook_keys import EXPORT_VERSION, EXPORTED_SETTINGS, ExportedSetting, SettingKind
 from bot.playbook_references import KEYS as REFERENCE_KEYS
-from bot.playbook_references import ExportNames, References, export_references, read_references
+from bot.playbook_references import References, read_references
 
 __all__ = [
-    "EXPORT_VERSION",
     "MAX_DOCUMENT_BYTES",
     "Document",
     "DocumentFormat",
-    "ExportNames",
     "ImportResult",
     "PlaybookFormatError",
     "PlaybookImportError",
     "References",
     "dump_document",
-    "export_playbook",
     "import_playbook",
     "parse_document",
 ]
-
-EXPORT_VERSION = 1
 
 
 class PlaybookImportError(DomainError):
@@ -96,64 +93,6 @@ class ImportResult:
     references: References = field(default_factory=References)
 
 
-# The exported playbook settings --------------------------------------------------------------
-
-
-class _Kind(Enum):
-    TEXT = auto()
-    FLAG = auto()
-    SECONDS = auto()
-    CHANNEL_MODE = auto()
-    RUN_NUMBER_PREFIX = auto()
-    KEYWORDS = auto()
-
-
-@dataclass(frozen=True, slots=True)
-class _Setting:
-    """One exported key: its kind, and where it lives on the playbook (``section`` None: on the
-    playbook itself, with the key as the attribute name)."""
-
-    key: str
-    kind: _Kind
-    section: str | None = None
-    attribute: str = ""
-
-    @property
-    def attribute_name(self) -> str:
-        return self.attribute or self.key
-
-
-# In the order a YAML document lists them; JSON sorts keys, as the plugin does.
-# fmt: off
-_SETTINGS = (
-    _Setting("description", _Kind.TEXT),
-    _Setting("channel_mode", _Kind.CHANNEL_MODE, "channel", "mode"),
-    _Setting("channel_id", _Kind.TEXT, "channel"),
-    _Setting("channel_name_template", _Kind.TEXT, "channel"),
-    _Setting("new_channel_only", _Kind.FLAG, "channel"),
-    _Setting("run_number_prefix", _Kind.RUN_NUMBER_PREFIX, "channel"),
-    _Setting("run_summary_template_enabled", _Kind.FLAG, "run_summary", "enabled"),
-    _Setting("run_summary_template", _Kind.TEXT, "run_summary", "template"),
-    _Setting("message_on_join_enabled", _Kind.FLAG, "welcome_message", "enabled"),
-    _Setting("message_on_join", _Kind.TEXT, "welcome_message", "message"),
-    _Setting("status_update_enabled", _Kind.FLAG, "status_updates", "enabled"),
-    _Setting("reminder_timer_default_seconds", _Kind.SECONDS, "status_updates"),
-    _Setting("reminder_message_template", _Kind.TEXT, "status_updates"),
-    _Setting("retrospective_enabled", _Kind.FLAG, "retrospective", "enabled"),
-    _Setting("retrospective_reminder_interval_seconds", _Kind.SECONDS,
-             "retrospective", "reminder_interval_seconds"),
-    _Setting("retrospective_template", _Kind.TEXT, "retrospective", "template"),
-    _Setting("signal_any_keywords_enabled", _Kind.FLAG, "keywords", "enabled"),
-    _Setting("signal_any_keywords", _Kind.KEYWORDS, "keywords", "keywords"),
-    _Setting("categorize_channel_enabled", _Kind.FLAG, "category", "enabled"),
-    _Setting("category_name", _Kind.TEXT, "category", "name"),
-    _Setting("create_channel_member_on_new_participant", _Kind.FLAG),
-    _Setting("remove_channel_member_on_removed_participant", _Kind.FLAG),
-    _Setting("auto_archive_channel", _Kind.FLAG),
-    _Setting("owner_group_only_actions", _Kind.FLAG),
-)
-# fmt: on
-
 _SECTIONS: Mapping[str, Callable[..., Any]] = {
     "channel": RunChannelSettings,
     "run_summary": RunSummarySettings,
@@ -168,7 +107,7 @@ _SECTIONS: Mapping[str, Callable[..., Any]] = {
 _PLAYBOOK_FIELDS = KnownFields(
     read=frozenset(
         {"version", "title", "checklists", "metrics", "schedules"}
-        | {setting.key for setting in _SETTINGS}
+        | {setting.key for setting in EXPORTED_SETTINGS}
         | REFERENCE_KEYS
     ),
     unsupported=frozenset({"properties", "conditions"}),
@@ -219,7 +158,7 @@ def import_playbook(
     reader = FieldReader()
     title = reader.text(doc, "title", "title")
     values: dict[str | None, dict[str, Any]] = {None: {}, **{section: {} for section in _SECTIONS}}
-    for setting in _SETTINGS:
+    for setting in EXPORTED_SETTINGS:
         values[setting.section][setting.attribute_name] = _read_setting(reader, doc, setting)
     references = read_references(reader, doc)
     values["channel"]["create_public_channel"] = references.create_public_playbook_run
@@ -278,20 +217,20 @@ def _check_version(doc: Mapping[str, Any]) -> None:
     raise PlaybookImportError([ValidationProblem("version", message)])
 
 
-def _read_setting(reader: FieldReader, doc: Mapping[str, Any], setting: _Setting) -> object:
+def _read_setting(reader: FieldReader, doc: Mapping[str, Any], setting: ExportedSetting) -> object:
     key = path = setting.key
     match setting.kind:
-        case _Kind.TEXT:
+        case SettingKind.TEXT:
             return reader.text(doc, key, path)
-        case _Kind.FLAG:
+        case SettingKind.FLAG:
             return reader.flag(doc, key, path)
-        case _Kind.SECONDS:
+        case SettingKind.SECONDS:
             return reader.whole_number(doc, key, path) or 0
-        case _Kind.CHANNEL_MODE:
+        case SettingKind.CHANNEL_MODE:
             return reader.choice(doc, key, path, ChannelMode, ChannelMode.CREATE_NEW_CHANNEL)
-        case _Kind.RUN_NUMBER_PREFIX:
+        case SettingKind.RUN_NUMBER_PREFIX:
             return normalize_run_number_prefix(reader.text(doc, key, path))
-        case _Kind.KEYWORDS:
+        case SettingKind.KEYWORDS:
             return _read_keywords(reader, doc, key)
 
 
@@ -376,66 +315,3 @@ def _read_schedules(reader: FieldReader, doc: Mapping[str, Any]) -> tuple[FileSc
         )
         reader.leftovers(raw, path, _SCHEDULE_FIELDS)
     return tuple(schedules)
-
-
-# Export ---------------------------------------------------------------------------------------
-
-
-def export_playbook(playbook: Playbook, names: ExportNames | None = None) -> Document:
-    """The playbook as a version-1 export: exported fields only, zero values left out (as the
-    plugin does), ``checklists`` and ``metrics`` always present, ``schedules`` when there are any,
-    and the settings that point at this server when set, with the ``names`` of their people and
-    channels beside the ids (:func:`bot.playbook_references.export_references`)."""
-    doc: Document = {"version": EXPORT_VERSION}
-    if playbook.title:
-        doc["title"] = playbook.title
-    for setting in _SETTINGS:
-        owner = playbook if setting.section is None else getattr(playbook, setting.section)
-        value = _exported_value(setting.kind, getattr(owner, setting.attribute_name))
-        if value is not None:
-            doc[setting.key] = value
-    doc["checklists"] = [
-        {"title": checklist.title, "items": [_exported_item(item) for item in checklist.items]}
-        for checklist in playbook.checklists
-    ]
-    doc["metrics"] = [_exported_metric(metric) for metric in playbook.metrics]
-    if playbook.schedules:  # ours: never in the plugin's exports, so left out when there are none
-        doc["schedules"] = [_exported_schedule(schedule) for schedule in playbook.schedules]
-    export_references(doc, playbook, names or ExportNames())
-    return doc
-
-
-def _exported_value(kind: _Kind, value: Any) -> object | None:
-    """The value as written in an export, or None for a zero value, which exports leave out."""
-    if kind is _Kind.CHANNEL_MODE:
-        return None if value is ChannelMode.CREATE_NEW_CHANNEL else str(value.value)
-    if kind is _Kind.KEYWORDS:
-        return list(value) or None
-    return value or None
-
-
-def _exported_item(item: ChecklistItemTemplate) -> Document:
-    due_date = None if item.due_after is None else item.due_after // timedelta(milliseconds=1)
-    fields = {
-        "title": item.title,
-        "description": item.description,
-        "command": item.command,
-        "assignee_type": str(item.assignee_type.value),
-        "due_date": due_date,
-    }
-    return {key: value for key, value in fields.items() if value}
-
-
-def _exported_metric(metric: Metric) -> Document:
-    exported: Document = {"title": metric.title}
-    if metric.description:
-        exported["description"] = metric.description
-    exported["type"] = str(metric.type.value)
-    if metric.target is not None:
-        exported["target"] = metric.target
-    return exported
-
-
-def _exported_schedule(schedule: FileSchedule) -> Document:
-    fields = {"every": schedule.every, "cron": schedule.cron, "timezone": schedule.timezone}
-    return {key: value for key, value in fields.items() if value}

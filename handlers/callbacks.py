@@ -12,7 +12,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field, fields, replace
 from typing import Any, Generic, Protocol, TypeVar, runtime_checkable
 
-from bot.callback_data import ACTION_KEY, DIALOG_KEY, ActionData, CallbackData, DialogData, PayloadError
+from bot.callback_codec import ACTION_KEY, DIALOG_KEY, ActionData, CallbackData, DialogData, PayloadError
 from bot.domain.errors import DomainError, FormFieldsError
 from bot.domain.run import Run
 from bot.services.context import Services

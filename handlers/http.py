@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
-from bot.callback_data import ACTION_KEY
+from bot.callback_codec import ACTION_KEY
 from bot.logging_setup import bind_log_context, log_context
 from bot.render.buttons import NONCE_KEY
 from bot.security import ContextSigner, ExpiredContext, ForgedContext, constant_time_equals

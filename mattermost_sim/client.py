@@ -8,6 +8,9 @@ does, so a test written with it runs against the simulator or a real Mattermost 
         await alice.execute(channel_id, "/playbook run")
         dialog = await alice.next_dialog()
         await alice.submit_dialog(dialog, {"name": "Outage"})
+
+What it hears on the websocket is kept by :mod:`mattermost_sim.client_events`; how it reads
+Mattermost's answers (refusals, post lists, button cookies) is :mod:`mattermost_sim.client_answers`.
 """
 
 # Every wait in this API takes an explicit ``timeout`` so tests read as what a person expects.
@@ -15,28 +18,18 @@ does, so a test written with it runs against the simulator or a real Mattermost 
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import json
-from collections.abc import Callable
 from types import TracebackType
 from typing import Any
 
 import aiohttp
 
-EventPredicate = Callable[[dict[str, Any]], bool]
+from mattermost_sim.client_answers import MattermostError, action_cookie, error_of, oldest_first
+from mattermost_sim.client_events import EventInbox, EventPredicate
+
 MAX_PAGES = 50
 PAGE_SIZE = 200
-
-
-class MattermostError(Exception):
-    """A REST call Mattermost refused: HTTP status, AppError id and message."""
-
-    def __init__(self, status: int, error_id: str, message: str) -> None:
-        super().__init__(f"{status} {error_id or '(no id)'}: {message}")
-        self.status = status
-        self.id = error_id
-        self.message = message
 
 
 class Person:
@@ -50,12 +43,7 @@ class Person:
         self._me: dict[str, Any] | None = None
         self._current_channel_id = ""
         self._current_team_id = ""
-        self._ws: aiohttp.ClientWebSocketResponse | None = None
-        self._reader: asyncio.Task[None] | None = None
-        self._events: list[dict[str, Any]] = []
-        self._consumed: set[int] = set()
-        self._arrival = asyncio.Event()
-        self._request_seq = 0
+        self._inbox = EventInbox()
 
     async def __aenter__(self) -> Person:
         self._session = aiohttp.ClientSession(
@@ -71,14 +59,7 @@ class Person:
 
     async def close(self) -> None:
         """Stop listening and close the HTTP session."""
-        if self._reader is not None:
-            self._reader.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._reader
-            self._reader = None
-        if self._ws is not None:
-            await self._ws.close()
-            self._ws = None
+        await self._inbox.close()
         if self._session is not None:
             await self._session.close()
             self._session = None
@@ -105,7 +86,7 @@ class Person:
         async with self._session.request(method, f"{self.base_url}/api/v4{path}", **kwargs) as response:
             text = await response.text()
             if response.status >= 400:
-                raise _error_of(response.status, text)
+                raise error_of(response.status, text)
             return json.loads(text) if text else None
 
     async def me(self) -> dict[str, Any]:
@@ -247,7 +228,7 @@ class Person:
         on such a post without it is refused (403).
         """
         body = {"selected_option": selected_option} if selected_option is not None else {}
-        cookie = _action_cookie(self._received_post(post_id), action_id)
+        cookie = action_cookie(self._inbox.received_post(post_id), action_id)
         if cookie:
             body["cookie"] = cookie
         self._current_channel_id = await self._channel_of_post(post_id) or self._current_channel_id
@@ -256,17 +237,9 @@ class Person:
         )
         return response
 
-    def _received_post(self, post_id: str) -> dict[str, Any] | None:
-        """The post as the latest websocket event carrying it showed it, if any did."""
-        for event in reversed(self._events):
-            post = _post_of(event)
-            if post is not None and post.get("id") == post_id:
-                return post
-        return None
-
     async def _channel_of_post(self, post_id: str) -> str:
         """The channel a post is in: from a received event, else by asking the server."""
-        post = self._received_post(post_id)
+        post = self._inbox.received_post(post_id)
         if post is not None:
             return str(post.get("channel_id", ""))
         with contextlib.suppress(MattermostError):
@@ -311,7 +284,7 @@ class Person:
             listing = await self._request(
                 "GET", f"/channels/{channel_id}/posts", params={"since": str(since)}
             )
-            return _oldest_first([listing])
+            return oldest_first([listing])
         pages = []
         for page in range(MAX_PAGES):
             params = {"page": str(page), "per_page": str(PAGE_SIZE)}
@@ -319,7 +292,7 @@ class Person:
             pages.append(listing)
             if len(listing.get("order") or []) < PAGE_SIZE:
                 break
-        return _oldest_first(pages)
+        return oldest_first(pages)
 
     async def get_post(self, post_id: str) -> dict[str, Any]:
         """One post."""
@@ -332,7 +305,7 @@ class Person:
             raise RuntimeError("use Person as an async context manager: async with Person(url, token) as p")
         async with self._session.get(f"{self.base_url}/api/v4/files/{file_id}") as response:
             if response.status >= 400:
-                raise _error_of(response.status, await response.text())
+                raise error_of(response.status, await response.text())
             return await response.read()
 
     async def announce_typing(self, channel_id: str, parent_id: str = "") -> None:
@@ -357,79 +330,24 @@ class Person:
         """Connect the websocket and record every event from ``hello`` on."""
         if self._session is None:
             raise RuntimeError("use Person as an async context manager before listen()")
-        if self._reader is not None:
+        if self._inbox.listening:
             return
-        self._ws = await self._session.ws_connect(
-            f"{self.base_url}/api/v4/websocket", timeout=aiohttp.ClientWSTimeout(ws_close=timeout)
-        )
-        message = await self._ws.receive(timeout=timeout)
-        hello = json.loads(message.data) if message.type is aiohttp.WSMsgType.TEXT else {}
-        if not isinstance(hello, dict) or hello.get("event") != "hello":
-            raise ConnectionError(f"the websocket did not say hello: {message}")
-        self._record(hello)
-        self._reader = asyncio.create_task(self._read(self._ws))
-
-    async def _read(self, ws: aiohttp.ClientWebSocketResponse) -> None:
-        """Record events until the socket ends (request replies are not events)."""
-        try:
-            async for message in ws:
-                if message.type is not aiohttp.WSMsgType.TEXT:
-                    continue
-                with contextlib.suppress(ValueError):
-                    body = json.loads(message.data)
-                    if isinstance(body, dict) and "event" in body:
-                        self._record(body)
-        finally:
-            self._wake()
-
-    def _record(self, event: dict[str, Any]) -> None:
-        self._events.append(event)
-        self._wake()
-
-    def _wake(self) -> None:
-        self._arrival.set()
-        self._arrival = asyncio.Event()
+        await self._inbox.connect(self._session, self.base_url, timeout)
 
     async def typing(self, channel_id: str, parent_id: str = "") -> None:
         """Tell the channel the person is typing (a websocket ``user_typing`` request)."""
-        if self._ws is None:
-            raise RuntimeError("call listen() before typing()")
-        self._request_seq += 1
-        data = {"channel_id": channel_id, "parent_id": parent_id}
-        await self._ws.send_json({"action": "user_typing", "seq": self._request_seq, "data": data})
+        await self._inbox.send_typing(channel_id, parent_id)
 
     def events(self, name: str) -> list[dict[str, Any]]:
         """Every event of this name received so far, oldest first."""
-        return [event for event in self._events if event.get("event") == name]
+        return self._inbox.events(name)
 
     async def next_event(
         self, event_name: str, predicate: EventPredicate | None = None, timeout: float = 5.0
     ) -> dict[str, Any]:
-        """The oldest not yet taken event of this name (and matching ``predicate``), waiting for it.
-
-        Events that arrived before the call count, so nothing is missed between an action
-        and the wait for its effect. Raises TimeoutError saying what was awaited.
-        """
-        if self._reader is None:
-            raise RuntimeError("call listen() before waiting for events")
-        try:
-            async with asyncio.timeout(timeout):
-                while True:
-                    arrival = self._arrival
-                    for index, event in enumerate(self._events):
-                        if index in self._consumed or event.get("event") != event_name:
-                            continue
-                        if predicate is None or predicate(event):
-                            self._consumed.add(index)
-                            return event
-                    await arrival.wait()
-        except TimeoutError:
-            wanted = f"{event_name!r} event" + (" matching the predicate" if predicate else "")
-            seen = [event.get("event") for event in self._events]
-            state = "open" if self._ws is not None and not self._ws.closed else "closed"
-            raise TimeoutError(
-                f"no {wanted} within {timeout:g}s (websocket {state}; events so far: {seen})"
-            ) from None
+        """The oldest not yet taken event of this name (and matching ``predicate``), waiting for it;
+        events that arrived before the call count (:meth:`EventInbox.next_event`)."""
+        return await self._inbox.next_event(event_name, predicate, timeout)
 
     async def next_ephemeral(self, timeout: float = 5.0) -> dict[str, Any]:
         """The next ephemeral post shown to the person, as a post dict."""
@@ -443,51 +361,3 @@ class Person:
         event = await self.next_event("open_dialog", timeout=timeout)
         dialog: dict[str, Any] = json.loads(event["data"]["dialog"])
         return dialog
-
-
-def _error_of(status: int, text: str) -> MattermostError:
-    """The error a failed response carries (an AppError body, or plain text such as 429's)."""
-    try:
-        body = json.loads(text)
-    except ValueError:
-        body = None
-    if isinstance(body, dict):
-        return MattermostError(status, str(body.get("id", "")), str(body.get("message", "")))
-    return MattermostError(status, "", text.strip())
-
-
-def _post_of(event: dict[str, Any]) -> dict[str, Any] | None:
-    """The post an event carries, decoded, if any."""
-    raw = event.get("data", {}).get("post")
-    if not isinstance(raw, str):
-        return None
-    with contextlib.suppress(ValueError):
-        post = json.loads(raw)
-        return post if isinstance(post, dict) else None
-    return None
-
-
-def _action_cookie(post: dict[str, Any] | None, action_id: str) -> str:
-    """The ``cookie`` Mattermost put on the post's action ``action_id``, or ``""``."""
-    props = post.get("props") if post is not None else None
-    attachments = props.get("attachments") if isinstance(props, dict) else None
-    for attachment in attachments if isinstance(attachments, list) else []:
-        actions = attachment.get("actions") if isinstance(attachment, dict) else None
-        for action in actions if isinstance(actions, list) else []:
-            if isinstance(action, dict) and action.get("id") == action_id:
-                return str(action.get("cookie") or "")
-    return ""
-
-
-def _oldest_first(listings: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The posts named in the PostLists' ``order`` (pages newest first), oldest first, each once.
-
-    The server's own order is kept: posts made in the same millisecond come in the order they
-    were made, which sorting by ``create_at`` and id would lose.
-    """
-    posts: dict[str, dict[str, Any]] = {}
-    for listing in listings:
-        for post_id in listing.get("order") or []:
-            posts.setdefault(post_id, listing["posts"][post_id])
-    newest_first = list(posts.values())
-    return sorted(reversed(newest_first), key=lambda post: post.get("create_at", 0))

@@ -5,12 +5,14 @@ It behaves like Mattermost's ``web_conn.go``/``web_hub.go``: credentials on the 
 128-event dead queue per connection id for "reliable websocket" resumes; pings every 60 s and a
 100 s read deadline. Wherever the real server hangs up (bad token, missed deadline, bad resume
 parameters) it closes the TCP connection without a close frame, and so does this hub.
+
+Who receives an event is :mod:`.websocket_routing`'s concern, and how a client's requests are
+answered :mod:`.websocket_actions`'.
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import random
 import time
@@ -23,7 +25,7 @@ from .errors import AppError
 from .ids import new_id
 from .models import User
 from .state import Broadcast, Event, SimState
-from .websocket_actions import ActionHandler, websocket_actions
+from .websocket_actions import ActionHandler, answer_request, websocket_actions
 from .websocket_connections import (
     CLOSE_HANDSHAKE_TIMEOUT,
     ClientSocket,
@@ -33,7 +35,7 @@ from .websocket_connections import (
     reply_frame,
     resume_params,
 )
-from .websocket_hooks import mentioned_users, thread_followers
+from .websocket_routing import route, send_event
 
 log = logging.getLogger(__name__)
 
@@ -64,56 +66,7 @@ class WebsocketHub:
         Connections whose socket is down keep buffering for a resume.
         """
         self._reap()
-        recipients = self._recipients(event.broadcast)
-        if not recipients:
-            return
-        broadcast = event.broadcast.to_json()
-        posted = event.event == "posted"
-        mentioned = mentioned_users(self.state, event) if posted else set()
-        followers = thread_followers(self.state, event) if posted else set()
-        for connection in list(self._connections.values()):
-            if connection.user_id not in recipients:
-                continue
-            data = event.data
-            # addMentionsBroadcastHook/addFollowersBroadcastHook: each receiver learns only of itself.
-            if connection.user_id in mentioned:
-                data = {**data, "mentions": json.dumps([connection.user_id])}
-            if connection.user_id in followers:
-                data = {**data, "followers": json.dumps([connection.user_id])}
-            self._send_event(connection, event.event, data, broadcast)
-
-    def _recipients(self, broadcast: Broadcast) -> set[str]:
-        """The users an event reaches: one user, a channel's or a team's members, or everyone."""
-        if broadcast.user_id:
-            users = {broadcast.user_id}
-        elif broadcast.channel_id:
-            channel = self.state.channels.get(broadcast.channel_id)
-            users = set(channel.members) if channel is not None else set()
-        elif broadcast.team_id:
-            team = self.state.teams.get(broadcast.team_id)
-            users = set(team.members) if team is not None else set()
-        else:
-            users = {connection.user_id for connection in self._connections.values()}
-        if broadcast.contains_sanitized_data or broadcast.contains_sensitive_data:
-            admins = {
-                uid for uid in users if uid in self.state.users and self.state.users[uid].is_system_admin
-            }
-            users = admins if broadcast.contains_sensitive_data else users - admins
-        return users - broadcast.omit_users
-
-    def _send_event(
-        self, connection: ConnectionState, name: str, data: dict[str, Any], broadcast: dict[str, Any]
-    ) -> None:
-        """Give the event the connection's next ``seq``, buffer it and send it if the socket is up."""
-        if connection.skip_next:
-            connection.next_seq += 1
-            connection.skip_next = False
-        seq = connection.next_seq
-        connection.next_seq += 1
-        frame = json.dumps({"event": name, "data": data, "broadcast": broadcast, "seq": seq})
-        connection.dead_queue.append((seq, frame))
-        if connection.socket is not None:
-            connection.socket.push(frame)
+        route(self.state, event, list(self._connections.values()))
 
     def _reap(self) -> None:
         """Forget connection ids whose socket has been down longer than the resume window."""
@@ -181,7 +134,7 @@ class WebsocketHub:
             if message.type is WSMsgType.PING:
                 await sock.send(sock.ws.pong(message.data))
             elif message.type is WSMsgType.TEXT:
-                self._on_request(sock, message.data)
+                answer_request(sock, message.data, self._actions, self._authenticate)
 
     @staticmethod
     async def _thaw(sock: ClientSocket) -> bool:
@@ -207,47 +160,6 @@ class WebsocketHub:
             await sock.thawed.wait()
             if sock.closing or not await sock.send(sock.ws.ping()):
                 return
-
-    def _on_request(self, sock: ClientSocket, text: str) -> None:
-        """Answer one client request (``WebSocketRouter.ServeWebSocket``)."""
-        try:
-            request = json.loads(text)
-        except ValueError:
-            log.info("websocket frame is not JSON: %.80r", text)
-            return
-        if not isinstance(request, dict):
-            log.info("websocket frame is not a JSON object: %.80r", text)
-            return
-        action, raw_seq, data = request.get("action"), request.get("seq"), request.get("data")
-        seq = raw_seq if isinstance(raw_seq, int) and not isinstance(raw_seq, bool) else 0
-        data = data if isinstance(data, dict) else {}
-        if not isinstance(action, str) or not action:
-            error = AppError(400, "api.web_socket_router.no_action.app_error", "No websocket action.")
-            sock.push(reply_frame("FAIL", seq, error=error))
-        elif seq <= 0:
-            error = AppError(
-                400, "api.web_socket_router.bad_seq.app_error", "Invalid sequence for websocket message."
-            )
-            sock.push(reply_frame("FAIL", seq, error=error))
-        elif action == "authentication_challenge":
-            self._authenticate(sock, seq, data)
-        elif sock.connection is None:
-            error = AppError(
-                401,
-                "api.web_socket_router.not_authenticated.app_error",
-                "Connection is not authenticated. Please log in and try again.",
-            )
-            sock.push(reply_frame("FAIL", seq, error=error))
-        elif action not in self._actions:
-            error = AppError(500, "api.web_socket_router.bad_action.app_error", "Unknown websocket action.")
-            sock.push(reply_frame("FAIL", seq, error=error))
-        else:
-            try:
-                result = self._actions[action](sock.connection.user_id, data)
-            except AppError as failure:
-                sock.push(reply_frame("FAIL", seq, error=failure))
-            else:
-                sock.push(reply_frame("OK", seq, result))
 
     def _authenticate(self, sock: ClientSocket, seq: int, data: dict[str, Any]) -> None:
         """``authentication_challenge``: register, or hang up on a bad token."""
@@ -291,7 +203,7 @@ class WebsocketHub:
             "connection_id": connection.id,
             "server_hostname": self.settings.server_hostname,
         }
-        self._send_event(connection, "hello", hello, Broadcast(user_id=user.id).to_json())
+        send_event(connection, "hello", hello, Broadcast(user_id=user.id).to_json())
 
     def _resumable(self, user: User, resume: tuple[str, int] | None) -> ConnectionState | None:
         """The connection a reconnect resumes; a known id whose events are gone is cleared."""

@@ -7,15 +7,13 @@ from typing import Any
 
 import pytest
 
+from bot.callback_codec import ActionData, CallbackData, DialogData, PayloadError
 from bot.callback_data import (
-    ActionData,
     AssignToMe,
-    CallbackData,
     ChannelSettingName,
     ChecklistForm,
     ChooseRun,
     CreatePlaybookForm,
-    DialogData,
     DismissFinish,
     EditChecklist,
     EditPlaybookSection,
@@ -27,7 +25,6 @@ from bot.callback_data import (
     ItemClick,
     OpenRetrospective,
     OpenUpdateForm,
-    PayloadError,
     PlaybookSectionForm,
     RestoreRun,
     RetrospectiveForm,

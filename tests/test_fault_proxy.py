@@ -13,7 +13,8 @@ from collections.abc import AsyncIterator
 import aiohttp
 import pytest
 
-from mattermost_sim.client import MattermostError, Person
+from mattermost_sim.client import Person
+from mattermost_sim.client_answers import MattermostError
 from tests.fault_proxy import DropMode, FaultProxy
 from tests.servers import Backstage
 

@@ -21,7 +21,7 @@ from bot.mattermost import (
     Unauthorized,
     Unavailable,
 )
-from bot.mattermost.gateway import POST_KEY_PROP
+from bot.mattermost.gateway_posts import POST_KEY_PROP
 from mattermost_sim import Simulator
 from tests.waiting import eventually
 

@@ -11,7 +11,8 @@ import pytest
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from bot.domain.playbook import KeywordSettings, Playbook
+from bot.domain.playbook import Playbook
+from bot.domain.playbook_settings import KeywordSettings
 from bot.services.keywords import KeywordIndex
 from storage.repositories.playbooks import PlaybookRepository
 

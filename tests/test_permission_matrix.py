@@ -1,7 +1,7 @@
 """The permission matrix, written out: who may view, run and edit playbooks, and view, check and
 finish runs, for public and private playbooks and runs.
 
-Playbook rules are :func:`bot.domain.playbook.can_view`, ``can_run`` and ``can_edit``; run rules are
+Playbook rules are :func:`bot.domain.playbook_access.can_view`, ``can_run`` and ``can_edit``; run rules are
 :func:`bot.services.run_access.allowed` (a run is "private" when its channel is). Each row is one
 person; ``Y`` allowed, ``-`` refused. Changing a rule means changing this table, on purpose.
 """
@@ -13,7 +13,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bot.domain.playbook import Playbook, can_edit, can_run, can_view
+from bot.domain.playbook import Playbook
+from bot.domain.playbook_access import can_edit, can_run, can_view
 from bot.domain.run import Run
 from bot.services.run_access import RUN_NOT_FOUND, AccessFacts, RunAction, allowed, refusal
 

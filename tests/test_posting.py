@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from bot.mattermost.errors import Forbidden, MattermostError, NotFound, Unavailable
-from bot.mattermost.gateway import POST_KEY_PROP
+from bot.mattermost.gateway_posts import POST_KEY_PROP
 from bot.mattermost.types import MMPost
 from bot.services.posting import (
     EDIT_TIME_LIMIT_ERROR,

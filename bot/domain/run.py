@@ -10,8 +10,10 @@ the run (storage compares it when saving), and ``RunItem.revision`` with every c
 so a button signed with an item's revision tells a fresh click from a replay (:func:`apply_click`).
 
 This module holds the operations on the run as a whole (starting, finishing, people); those on its
-tasks are in :mod:`bot.domain.run_items` and the model in :mod:`bot.domain.run_model`. Both are
-re-exported here so the whole run API is one import.
+tasks are in :mod:`bot.domain.run_items`, the model in :mod:`bot.domain.run_model`, its errors in
+:mod:`bot.domain.run_errors`, the queries in :mod:`bot.domain.run_queries` and the building of a new
+run's checklists in :mod:`bot.domain.run_building`. All are re-exported here so the whole run API is
+one import.
 """
 
 from __future__ import annotations
@@ -20,8 +22,22 @@ from collections.abc import Iterable
 from dataclasses import replace
 from datetime import datetime
 
-from bot.domain.playbook import MAX_ITEM_TITLE_LENGTH, AssigneeType
+from bot.domain.playbook import AssigneeType
+from bot.domain.playbook_rules import MAX_ITEM_TITLE_LENGTH
+from bot.domain.run_building import ChecklistSource, ItemSource, new_run_checklists
 from bot.domain.run_editing import require_active, revise
+from bot.domain.run_errors import (
+    FinishNeedsConfirmationError,
+    InvalidChangeError,
+    InvalidItemStateError,
+    NoSuchChecklistError,
+    NoSuchItemError,
+    RunAlreadyFinishedError,
+    RunError,
+    RunFinishedError,
+    RunNotFinishedError,
+    StaleClickError,
+)
 from bot.domain.run_items import (
     add_item,
     apply_click,
@@ -36,26 +52,16 @@ from bot.domain.run_items import (
     skip_item,
 )
 from bot.domain.run_model import (
-    ChecklistSource,
-    FinishNeedsConfirmationError,
-    InvalidChangeError,
-    InvalidItemStateError,
     ItemRef,
-    ItemSource,
     ItemState,
-    NoSuchChecklistError,
-    NoSuchItemError,
     Progress,
     Run,
-    RunAlreadyFinishedError,
     RunChange,
     RunChecklist,
-    RunError,
-    RunFinishedError,
     RunItem,
-    RunNotFinishedError,
     RunStatus,
-    StaleClickError,
+)
+from bot.domain.run_queries import (
     count_items,
     find_checklist,
     find_item,
@@ -63,7 +69,6 @@ from bot.domain.run_model import (
     iter_items,
     locate,
     locate_checklist,
-    new_run_checklists,
     open_items_for,
     overdue_items,
     progress,

@@ -3,7 +3,7 @@ as a whole and move it within or between checklists.
 
 Pure operations in the manner of :mod:`bot.domain.run_items`: each takes a run and returns a
 :class:`~bot.domain.run_model.RunChange` with its timeline events, or raises a
-:class:`~bot.domain.run_model.RunError`; asking for what is already so reports ``already``.
+:class:`~bot.domain.run_errors.RunError`; asking for what is already so reports ``already``.
 Positions are 1-based, as people read them on the checklist posts.
 """
 
@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from bot.domain.playbook import (
+from bot.domain.playbook_rules import (
     MAX_CHECKLISTS,
     MAX_COMMAND_LENGTH,
     MAX_ITEM_DESCRIPTION_LENGTH,
@@ -20,17 +20,10 @@ from bot.domain.playbook import (
     MAX_TITLE_LENGTH,
 )
 from bot.domain.run_editing import clean_title, put_checklist, put_item, require_active, revise, revise_item
+from bot.domain.run_errors import InvalidChangeError
 from bot.domain.run_items import assign_item, rename_item, set_item_due
-from bot.domain.run_model import (
-    InvalidChangeError,
-    ItemRef,
-    Run,
-    RunChange,
-    RunChecklist,
-    find_checklist,
-    find_item,
-    iter_items,
-)
+from bot.domain.run_model import ItemRef, Run, RunChange, RunChecklist
+from bot.domain.run_queries import find_checklist, find_item, iter_items
 from bot.domain.timeline import TimelineEvent, TimelineEventType, event
 
 # Checklists -------------------------------------------------------------------------------------

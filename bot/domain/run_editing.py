@@ -10,7 +10,8 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from bot.domain.run_model import InvalidChangeError, ItemRef, Run, RunChecklist, RunFinishedError, RunItem
+from bot.domain.run_errors import InvalidChangeError, RunFinishedError
+from bot.domain.run_model import ItemRef, Run, RunChecklist, RunItem
 
 
 def require_active(run: Run) -> None:

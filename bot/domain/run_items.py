@@ -11,20 +11,12 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import UTC, datetime
 
-from bot.domain.playbook import MAX_ITEM_TITLE_LENGTH, AssigneeType
+from bot.domain.playbook import AssigneeType
+from bot.domain.playbook_rules import MAX_ITEM_TITLE_LENGTH
 from bot.domain.run_editing import clean_title, put_checklist, put_item, require_active, revise_item
-from bot.domain.run_model import (
-    InvalidChangeError,
-    ItemRef,
-    ItemState,
-    Run,
-    RunChange,
-    RunItem,
-    StaleClickError,
-    find_checklist,
-    find_item,
-    iter_items,
-)
+from bot.domain.run_errors import InvalidChangeError, StaleClickError
+from bot.domain.run_model import ItemRef, ItemState, Run, RunChange, RunItem
+from bot.domain.run_queries import find_checklist, find_item, iter_items
 from bot.domain.timeline import TimelineEvent, TimelineEventType, event
 
 # Item state -------------------------------------------------------------------------------------

@@ -1,22 +1,24 @@
 """The gateway's integration calls: files, dialogs, delayed command responses, slash commands.
 
 :class:`GatewayIntegrations` is a mixin of :class:`~bot.mattermost.gateway.MattermostGateway`,
-which provides the attributes declared below (the driver, its client and the bounded call).
+which provides what :class:`~bot.mattermost.gateway_part.GatewayPart` declares (the driver, its
+client and the bounded call).
 """
 
 from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Awaitable, Mapping
-from typing import TYPE_CHECKING, Any, Protocol
+from collections.abc import Mapping
+from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
 
 from .errors import MalformedResponse
-from .transport import Request, json_body, parse, parse_list, present
-from .types import MMCommand, MMFileInfo, MMUser
+from .gateway_part import GatewayPart
+from .transport import json_body, parse, parse_list, present
+from .types import MMCommand, MMFileInfo
 
 log = logging.getLogger(__name__)
 
@@ -34,23 +36,8 @@ def command_hook_path(response_url: str) -> str:
     return f"/hooks/commands/{matched['id']}"
 
 
-class BoundedCall(Protocol):
-    """:meth:`~bot.mattermost.transport.DriverTransport.call`: one request, bounded and translated."""
-
-    def __call__(self, operation: str, request: Request, *, replay: bool = False) -> Awaitable[Any]: ...
-
-
-class GatewayIntegrations:
+class GatewayIntegrations(GatewayPart):
     """Files, interactive dialogs, ``response_url`` replies and the bot's slash commands."""
-
-    _driver: Any
-    _client: Any
-    _call: BoundedCall
-
-    if TYPE_CHECKING:
-
-        async def me(self) -> MMUser:
-            """Provided by ``MattermostGateway``."""
 
     # -- files --------------------------------------------------------------------
 

@@ -18,7 +18,7 @@ import asyncio
 import logging
 import random
 from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 from urllib.parse import urlsplit
 
 import httpx
@@ -40,6 +40,12 @@ Request = Callable[[], Awaitable[Any]]
 
 POST_RETRY_BASE = 0.25  # seconds; full jitter over base * 2**attempt
 POST_RETRY_CAP = 5.0
+
+
+class BoundedCall(Protocol):
+    """:meth:`DriverTransport.call`: one request, bounded and translated."""
+
+    def __call__(self, operation: str, request: Request, *, replay: bool = False) -> Awaitable[Any]: ...
 
 
 class DriverTransport:

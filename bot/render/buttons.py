@@ -7,7 +7,7 @@ import re
 import secrets
 from typing import Any
 
-from bot.callback_data import ActionData, DialogData
+from bot.callback_codec import ActionData, DialogData
 from bot.security import ContextSigner
 
 NONCE_KEY = "n"

@@ -6,8 +6,9 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from bot.callback_data import EditChecklist, EditPlaybookSection
-from bot.domain.playbook import ChannelMode, Playbook
+from bot.domain.playbook import Playbook
 from bot.domain.playbook_changes import PlaybookChange, Section
+from bot.domain.playbook_settings import ChannelMode
 from bot.domain.schedules import RunSchedule
 from bot.security import ContextSigner
 

@@ -13,8 +13,10 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from bot.callback_data import ChecklistForm, CreatePlaybookForm, PlaybookSectionForm
-from bot.domain.playbook import MAX_METRICS, ChannelMode, MetricType, Playbook
+from bot.domain.playbook import MetricType, Playbook
 from bot.domain.playbook_changes import Section
+from bot.domain.playbook_rules import MAX_METRICS
+from bot.domain.playbook_settings import ChannelMode
 from bot.domain.retrospective import format_duration
 from bot.domain.task_lines import checklist_texts, format_checklists, format_tasks
 

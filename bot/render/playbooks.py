@@ -13,7 +13,8 @@ from datetime import timedelta
 from typing import Any
 
 from bot.callback_data import ImportToTeam
-from bot.domain.playbook import ChannelMode, ChecklistItemTemplate, Metric, MetricType, Playbook
+from bot.domain.playbook import ChecklistItemTemplate, Metric, MetricType, Playbook
+from bot.domain.playbook_settings import ChannelMode
 from bot.security import ContextSigner
 
 from .buttons import button

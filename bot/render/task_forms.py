@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 from bot.callback_data import TaskForm
 from bot.domain.due_dates import format_local
-from bot.domain.playbook import MAX_COMMAND_LENGTH, MAX_ITEM_TITLE_LENGTH
+from bot.domain.playbook_rules import MAX_COMMAND_LENGTH, MAX_ITEM_TITLE_LENGTH
 from bot.domain.run import ItemRef, Run, RunItem
 from bot.render.dialogs import DIALOG_TITLE_MAX, OPTION_TEXT_MAX, TEXT_DEFAULT_MAX, TEXTAREA_MAX
 from bot.render.run_replies import task

@@ -19,7 +19,8 @@ from dataclasses import dataclass
 
 from bot.domain.errors import DomainError
 from bot.domain.keywords import KeywordMatcher
-from bot.domain.playbook import Playbook, can_run
+from bot.domain.playbook import Playbook
+from bot.domain.playbook_access import can_run
 from bot.mattermost.types import MMPost
 from bot.render.keywords import PromptedPlaybook, keyword_prompt, trigger_summary
 from bot.render.runs import truncate

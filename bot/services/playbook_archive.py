@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
-from bot.domain.playbook import can_edit
+from bot.domain.playbook_access import can_edit
 from bot.domain.playbook_changes import PlaybookChange, Section
 from bot.services.playbooks import (
     PlaybookConflictError,

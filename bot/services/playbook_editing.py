@@ -1,7 +1,7 @@
 """Creating playbooks and saving edits from chat, with the history of who changed what.
 
 Only a playbook's admins (still on its team) and system admins may edit it
-(:func:`bot.domain.playbook.can_edit`); a playbook the person may not even see is "not found", as
+(:func:`bot.domain.playbook_access.can_edit`); a playbook the person may not even see is "not found", as
 everywhere. Each saved edit applies only the settings its form changed to the playbook as stored
 now (:func:`bot.domain.playbook_changes.merged`), and is recorded in ``playbook_changes`` in the same
 transaction.
@@ -16,7 +16,8 @@ from importlib import resources
 from typing import TYPE_CHECKING, Any
 
 from bot.domain.errors import DomainError, FormFieldsError
-from bot.domain.playbook import InvalidPlaybookError, Playbook, can_edit, can_view
+from bot.domain.playbook import InvalidPlaybookError, Playbook
+from bot.domain.playbook_access import can_edit, can_view
 from bot.domain.playbook_changes import MAX_SHOWN_CHANGES, PlaybookChange, Section, changed_fields, merged
 from bot.domain.schedules import RunSchedule
 from bot.mattermost.errors import MattermostError

@@ -13,15 +13,10 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from bot.domain.errors import DomainError, FormFieldsError
-from bot.domain.playbook import (
-    MAX_METRICS,
-    ChannelMode,
-    ChecklistTemplate,
-    Metric,
-    MetricType,
-    Playbook,
-)
+from bot.domain.playbook import ChecklistTemplate, Metric, MetricType, Playbook
 from bot.domain.playbook_changes import Section
+from bot.domain.playbook_rules import MAX_METRICS
+from bot.domain.playbook_settings import ChannelMode
 from bot.domain.retrospective import MetricValueError, parse_duration
 from bot.domain.task_lines import (
     ChecklistText,

@@ -13,7 +13,8 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from bot.domain.playbook import DefaultOwnerSettings, Playbook
+from bot.domain.playbook import Playbook
+from bot.domain.playbook_settings import DefaultOwnerSettings
 from bot.mattermost.errors import MattermostError
 from bot.mattermost.types import MMChannel, MMUser
 from bot.net import UnresolvableTargetError, UnsafeTargetError, resolve_public_target

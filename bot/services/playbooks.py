@@ -1,7 +1,7 @@
 """Managing playbooks: importing documents, finding, listing and exporting, with permissions.
 
-Every function here checks what the person may do (:func:`bot.domain.playbook.can_view` and
-:func:`~bot.domain.playbook.can_edit`, fed by :class:`~bot.services.people.People`) and fails with a
+Every function here checks what the person may do (:func:`bot.domain.playbook_access.can_view` and
+:func:`~bot.domain.playbook_access.can_edit`, fed by :class:`~bot.services.people.People`) and fails with a
 :class:`~bot.domain.errors.DomainError` whose message can be shown as it is. A private playbook the
 person may not see is reported exactly like one that does not exist, so its title never leaks.
 """
@@ -14,14 +14,15 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from bot.domain.errors import DomainError
-from bot.domain.playbook import Playbook, can_edit, can_view
+from bot.domain.playbook import Playbook
+from bot.domain.playbook_access import can_edit, can_view
 from bot.domain.playbook_changes import PlaybookChange, Section, changed_fields
 from bot.domain.schedules import RunSchedule
+from bot.playbook_export import export_playbook
 from bot.playbook_format import (
     MAX_DOCUMENT_BYTES,
     DocumentFormat,
     dump_document,
-    export_playbook,
     import_playbook,
     parse_document,
 )

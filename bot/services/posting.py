@@ -6,7 +6,7 @@ remembers the id: 30 seconds, in memory, on the node that took the request
 a restart that completes a run's set-up, an update's delivery job 30 s later — would post
 again. So every post the bot might repeat is made under a key (:class:`KeyedPost`), which the
 gateway sends as ``pending_post_id`` (enough within those 30 s) and keeps in the post's props
-(:data:`~bot.mattermost.gateway.POST_KEY_PROP`), where it lasts. The caller's own records say
+(:data:`~bot.mattermost.gateway_posts.POST_KEY_PROP`), where it lasts. The caller's own records say
 whether an earlier attempt may have posted without the post's id being recorded — a job's second
 attempt, a run whose set-up was interrupted — and only then is the channel read (one request)
 for the bot's post with the key before posting. A first attempt costs nothing more.
@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bot.mattermost.errors import MattermostError
-from bot.mattermost.gateway import POST_KEY_PROP
+from bot.mattermost.gateway_posts import POST_KEY_PROP
 from bot.mattermost.types import MMPost
 
 from .context import Services

@@ -24,7 +24,9 @@ from bot.domain.naming import (
     next_candidate,
     run_display_name,
 )
-from bot.domain.playbook import ChannelMode, Playbook, can_run
+from bot.domain.playbook import Playbook
+from bot.domain.playbook_access import can_run
+from bot.domain.playbook_settings import ChannelMode
 from bot.domain.run import Run, new_run_checklists
 from bot.domain.run import start_run as begin_run
 from bot.mattermost.errors import Forbidden, MattermostError, Unavailable

@@ -21,7 +21,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.errors import DomainError
 from bot.domain.naming import RunNameRequiredError, run_display_name
-from bot.domain.playbook import Playbook, can_edit, can_run
+from bot.domain.playbook import Playbook
+from bot.domain.playbook_access import can_edit, can_run
 from bot.domain.run import Run
 from bot.domain.schedules import (
     COMMAND,

@@ -23,7 +23,8 @@ import aiohttp
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.errors import DomainError
-from bot.domain.playbook import Playbook, can_edit
+from bot.domain.playbook import Playbook
+from bot.domain.playbook_access import can_edit
 from bot.domain.run import Run
 from bot.domain.status import StatusUpdate
 from bot.domain.webhooks import (

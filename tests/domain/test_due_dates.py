@@ -8,7 +8,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.domain.due_dates import DueDateError, due_from_form, format_local, parse_due
-from bot.domain.run_model import ItemState, RunItem, is_overdue
+from bot.domain.run_model import ItemState, RunItem
+from bot.domain.run_queries import is_overdue
 
 NOW = datetime(2026, 12, 6, 14, 30, tzinfo=UTC)  # a Sunday
 UTC_ZONE = ZoneInfo("UTC")

@@ -13,31 +13,33 @@ import pytest
 
 from bot.domain.errors import DomainError, ValidationProblem
 from bot.domain.playbook import (
+    ChecklistItemTemplate,
+    ChecklistTemplate,
+    InvalidPlaybookError,
+    Metric,
+    MetricType,
+    Playbook,
+    normalize_run_number_prefix,
+)
+from bot.domain.playbook_access import can_edit, can_run, can_view
+from bot.domain.playbook_rules import (
     MAX_CHECKLISTS,
     MAX_INTERVAL,
     MAX_ITEMS_PER_CHECKLIST,
     MAX_TITLE_LENGTH,
+    validate_playbook,
+)
+from bot.domain.playbook_settings import CategorySettings as Category
+from bot.domain.playbook_settings import (
     ChannelMode,
-    ChecklistItemTemplate,
-    ChecklistTemplate,
     DefaultOwnerSettings,
-    InvalidPlaybookError,
     InviteSettings,
     KeywordSettings,
-    Metric,
-    MetricType,
-    Playbook,
     RetrospectiveSettings,
     RunChannelSettings,
     StatusUpdateSettings,
     WebhookSettings,
-    can_edit,
-    can_run,
-    can_view,
-    normalize_run_number_prefix,
-    validate_playbook,
 )
-from bot.domain.playbook import CategorySettings as Category
 
 DOMAIN = Path(__file__).resolve().parents[2] / "bot" / "domain"
 

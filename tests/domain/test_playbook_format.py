@@ -13,31 +13,32 @@ from hypothesis import strategies as st
 
 from bot.domain.errors import DomainError, ValidationProblem
 from bot.domain.playbook import (
-    MAX_INTERVAL,
     AssigneeType,
-    CategorySettings,
-    ChannelMode,
     ChecklistItemTemplate,
     ChecklistTemplate,
-    KeywordSettings,
     Metric,
     MetricType,
     Playbook,
+)
+from bot.domain.playbook_rules import MAX_INTERVAL, validate_playbook
+from bot.domain.playbook_settings import (
+    CategorySettings,
+    ChannelMode,
+    KeywordSettings,
     RetrospectiveSettings,
     RunChannelSettings,
     RunSummarySettings,
     StatusUpdateSettings,
     WelcomeMessageSettings,
-    validate_playbook,
 )
 from bot.domain.schedules import FileSchedule
+from bot.playbook_export import export_playbook
 from bot.playbook_format import (
     MAX_DOCUMENT_BYTES,
     DocumentFormat,
     PlaybookFormatError,
     PlaybookImportError,
     dump_document,
-    export_playbook,
     import_playbook,
     parse_document,
 )

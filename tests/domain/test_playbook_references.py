@@ -6,8 +6,10 @@ from dataclasses import replace
 
 import pytest
 
-from bot.domain.playbook import DefaultOwnerSettings, InviteSettings, Playbook, WebhookSettings
-from bot.playbook_format import PlaybookImportError, export_playbook, import_playbook
+from bot.domain.playbook import Playbook
+from bot.domain.playbook_settings import DefaultOwnerSettings, InviteSettings, WebhookSettings
+from bot.playbook_export import export_playbook
+from bot.playbook_format import PlaybookImportError, import_playbook
 from bot.playbook_references import ExportNames, MemberReference, Named
 
 BASE = {"version": 1, "title": "T"}

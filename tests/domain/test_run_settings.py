@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from bot.domain.playbook import Playbook, RetrospectiveSettings, StatusUpdateSettings
+from bot.domain.playbook import Playbook
+from bot.domain.playbook_settings import RetrospectiveSettings, StatusUpdateSettings
 from bot.domain.run_settings import (
     RetrospectiveOffError,
     RunOverrides,

@@ -13,7 +13,8 @@ import pytest
 
 from bot.render.run_replies import NOT_IN_RUN_CHANNEL
 from bot.services.run_changes import BOT_CANNOT_BE_ASSIGNED, BOT_CANNOT_OWN
-from mattermost_sim.client import MattermostError, Person
+from mattermost_sim.client import Person
+from mattermost_sim.client_answers import MattermostError
 from tests.waiting import eventually
 
 from .conftest import Harness

@@ -11,7 +11,8 @@ from typing import Any
 import pytest
 
 from bot.app import BotApp
-from bot.domain.playbook import KeywordSettings, Playbook
+from bot.domain.playbook import Playbook
+from bot.domain.playbook_settings import KeywordSettings
 from bot.playbook_format import import_playbook, parse_document
 from bot.render.keywords import keyword_prompt
 from bot.services import keywords as keyword_service

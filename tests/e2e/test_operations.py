@@ -14,7 +14,7 @@ from bot.config import Settings
 from bot.mattermost.errors import MattermostError
 from bot.mattermost.gateway import MattermostGateway
 from handlers.http import ACTION_PATH, COMMAND_PATH, DIALOG_PATH, MAX_BODY_BYTES, STALE_BUTTON, TOO_LARGE
-from mattermost_sim.client import MattermostError as ClientError
+from mattermost_sim.client_answers import MattermostError as ClientError
 from tests.servers import Backstage
 
 from .conftest import Harness, bot_settings, unused_port

@@ -28,7 +28,8 @@ from sqlalchemy import delete
 
 from bot.domain.playbook import Playbook
 from bot.domain.run import Run
-from bot.mattermost.gateway import POST_KEY_PROP, MattermostGateway
+from bot.mattermost.gateway import MattermostGateway
+from bot.mattermost.gateway_posts import POST_KEY_PROP
 from bot.playbook_format import import_playbook, parse_document
 from mattermost_real.server import RealMattermost
 from storage.models import RunPostRow

@@ -13,7 +13,8 @@ from typing import Any
 
 import pytest
 
-from bot.domain.playbook import Metric, MetricType, RetrospectiveSettings
+from bot.domain.playbook import Metric, MetricType
+from bot.domain.playbook_settings import RetrospectiveSettings
 from bot.playbook_document import parse_document
 from bot.playbook_format import import_playbook
 from mattermost_sim.client import Person

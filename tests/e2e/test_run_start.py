@@ -9,7 +9,8 @@ from typing import Any
 
 import pytest
 
-from bot.domain.playbook import DefaultOwnerSettings, InviteSettings, Playbook
+from bot.domain.playbook import Playbook
+from bot.domain.playbook_settings import DefaultOwnerSettings, InviteSettings
 from bot.playbook_format import import_playbook, parse_document
 from mattermost_sim.client import Person
 from storage.repositories.playbooks import PlaybookRepository

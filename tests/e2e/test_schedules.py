@@ -15,7 +15,8 @@ from pathlib import Path
 import pytest
 
 from bot.clock import FakeClock
-from bot.domain.playbook import ChecklistItemTemplate, ChecklistTemplate, Playbook, RunChannelSettings
+from bot.domain.playbook import ChecklistItemTemplate, ChecklistTemplate, Playbook
+from bot.domain.playbook_settings import RunChannelSettings
 from bot.services.jobs import schedule_job
 from storage.repositories.jobs import JobRepository
 from storage.repositories.playbooks import PlaybookRepository

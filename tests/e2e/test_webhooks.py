@@ -21,7 +21,7 @@ from aiohttp import web
 from pydantic import SecretStr
 from sqlalchemy import select
 
-from bot.domain.playbook import WebhookSettings
+from bot.domain.playbook_settings import WebhookSettings
 from bot.domain.webhooks import DELIVERY_HEADER, EVENT_HEADER, SIGNATURE_HEADER, verify_signature
 from bot.playbook_document import parse_document
 from bot.playbook_format import import_playbook

@@ -11,12 +11,12 @@ from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from bot.domain.errors import DomainError
+from bot.playbook_export import export_playbook
 from bot.playbook_format import (
     ImportResult,
     PlaybookFormatError,
     PlaybookImportError,
     dump_document,
-    export_playbook,
     import_playbook,
     parse_document,
 )

@@ -11,11 +11,13 @@ from bot.domain.playbook import (
     AssigneeType,
     ChecklistItemTemplate,
     ChecklistTemplate,
-    DefaultOwnerSettings,
-    KeywordSettings,
     Metric,
     MetricType,
     Playbook,
+)
+from bot.domain.playbook_settings import (
+    DefaultOwnerSettings,
+    KeywordSettings,
     RetrospectiveSettings,
     RunChannelSettings,
     StatusUpdateSettings,

@@ -16,7 +16,8 @@ from typing import Any
 
 import pytest
 
-from bot.domain.playbook import Playbook, WelcomeMessageSettings
+from bot.domain.playbook import Playbook
+from bot.domain.playbook_settings import WelcomeMessageSettings
 from bot.domain.run import ItemState, Run, RunChecklist, RunItem, RunStatus
 from bot.domain.timeline import TimelineEventType, event, run_created
 from bot.render.checklists import MAX_PROPS_CHARS, checklist_post

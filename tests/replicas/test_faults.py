@@ -12,9 +12,9 @@ import asyncio
 from datetime import timedelta
 from typing import Any
 
-from bot.domain.playbook import WebhookSettings
+from bot.domain.playbook_settings import WebhookSettings
 from bot.scheduler import LEASE
-from mattermost_sim.client import MattermostError
+from mattermost_sim.client_answers import MattermostError
 from tests.waiting import eventually
 
 from .conftest import World

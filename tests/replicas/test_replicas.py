@@ -16,8 +16,8 @@ from datetime import timedelta
 from functools import partial
 from typing import Any
 
-from bot.domain.playbook import KeywordSettings, RetrospectiveSettings, WebhookSettings
-from mattermost_sim.client import MattermostError
+from bot.domain.playbook_settings import KeywordSettings, RetrospectiveSettings, WebhookSettings
+from mattermost_sim.client_answers import MattermostError
 from tests.waiting import eventually
 
 from .conftest import World

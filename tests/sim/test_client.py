@@ -13,7 +13,8 @@ import pytest
 from aiohttp import web
 
 from mattermost_sim import Simulator
-from mattermost_sim.client import MattermostError, Person
+from mattermost_sim.client import Person
+from mattermost_sim.client_answers import MattermostError
 
 _PLACEHOLDER = re.compile(r"\{[^}]*\}")
 

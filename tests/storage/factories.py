@@ -13,8 +13,8 @@ from bot.domain.playbook import (
     Metric,
     MetricType,
     Playbook,
-    RetrospectiveSettings,
 )
+from bot.domain.playbook_settings import RetrospectiveSettings
 from bot.domain.run import ItemState, Run, RunChecklist, RunItem, RunStatus
 from bot.domain.timeline import TimelineEvent, TimelineEventType
 from bot.playbook_format import import_playbook, parse_document
