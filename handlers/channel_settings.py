@@ -6,7 +6,7 @@ from typing import Any
 
 from bot.callback_data import ToggleChannelSetting
 from bot.domain.channel_settings import ChannelSettings
-from bot.render.channel_settings import channel_settings_post
+from bot.render.channel_settings import channel_settings_post, channel_usage
 from bot.services import channel_settings
 from bot.services.context import Services
 
@@ -46,7 +46,7 @@ async def channel_command(call: CommandCall) -> Reply:
     """``/playbook channel settings [prompts on|off] [welcome on|off]``."""
     services: Services = call.services
     if not call.args or call.args[0].lower() != "settings":
-        return Reply(f"Use `/{services.command_trigger} channel settings [prompts on|off] [welcome on|off]`.")
+        return Reply(channel_usage(services.command_trigger))
     changes = channel_settings.parse_changes(call.args[1:], services.command_trigger)
     if changes:
         settings, is_run = await channel_settings.change(services, call.channel_id, call.user_id, changes)

@@ -13,26 +13,15 @@ from zoneinfo import ZoneInfo
 
 from bot.callback_data import EditTask, TaskForm
 from bot.domain.due_dates import EXAMPLES as DUE_EXAMPLES
-from bot.domain.due_dates import DueDateError, format_local, parse_due
-from bot.domain.errors import FormFieldsError
-from bot.domain.run import (
-    InvalidChangeError,
-    ItemRef,
-    ItemState,
-    Run,
-    find_checklist,
-    find_item,
-    iter_items,
-    locate,
-    locate_checklist,
-)
-from bot.domain.run_checklists import TaskEdit, check_task_text
+from bot.domain.due_dates import parse_due
+from bot.domain.run import ItemState, Run, find_item, locate, locate_checklist
 from bot.render import run_replies, task_forms
 from bot.render.buttons import dialog_state
 from bot.services import checklist_changes, run_changes
 from bot.services.context import Services
-from bot.services.run_access import RunAction, load_run
-from bot.services.run_changes import ItemAt, ItemWithId
+from bot.services.run_access import RunAction
+from bot.services.run_changes import ItemAt
+from bot.services.task_forms import TaskFormInput, form_facts, save_task_form, task_by_id
 
 from .callbacks import ActionRequest, ActionResult, DialogRequest, DialogResult
 from .forms import open_run_form
@@ -133,7 +122,7 @@ async def checkmove(call: CommandCall) -> Reply:
     result = await checklist_changes.move_item(
         call.services, call.run.id, ItemAt(checklist_no, item_no), target_no, position, actor_id=call.user_id
     )
-    return Reply(task_forms.task_moved(_by_id(result.run, item_id), already=result.already))
+    return Reply(task_forms.task_moved(task_by_id(result.run, item_id), already=result.already))
 
 
 async def due(call: CommandCall) -> Reply:
@@ -162,7 +151,7 @@ async def unskip(call: CommandCall) -> Reply:
     """``/playbook unskip C T``: a skipped task is open again."""
     ref = locate(call.run, *_task_numbers(call, "CHECKLIST TASK", "1 2"))
     if ref.item.state is not ItemState.SKIPPED:
-        return Reply(f"{run_replies.task(ref)} is not skipped.")
+        return Reply(run_replies.not_skipped(ref))
     return await _set_state(call, ItemState.OPEN)
 
 
@@ -223,9 +212,7 @@ async def _open_form(
     services: Services, run_id: str, checklist_id: str, item_id: str, user_id: str, trigger_id: str
 ) -> Reply:
     async def load() -> tuple[Run, ZoneInfo]:
-        run = await load_run(services, run_id, user_id, RunAction.CHANGE)
-        find_checklist(run, checklist_id)
-        return run, await checklist_changes.person_zone(services, user_id)
+        return await form_facts(services, run_id, checklist_id, user_id)
 
     def build(form: tuple[Run, ZoneInfo]) -> dict[str, Any]:
         run, zone = form
@@ -240,62 +227,13 @@ async def _open_form(
 
 async def on_task_form(sub: DialogRequest, form: TaskForm, services: Services) -> DialogResult:
     """The task form submitted: add the task, or save the edit (and move it to the chosen checklist)."""
-    title = sub.text(task_forms.TITLE_FIELD)
-    description = sub.text(task_forms.DESCRIPTION_FIELD)
-    command = sub.text(task_forms.COMMAND_FIELD)
-    assignee = sub.text(task_forms.ASSIGNEE_FIELD) or None
-    target = sub.text(task_forms.CHECKLIST_FIELD) or form.checklist_id
-    errors: dict[str, str] = {}
-    if not title:
-        errors[task_forms.TITLE_FIELD] = "A task needs a title."
-    try:
-        check_task_text(description, command)
-    except InvalidChangeError as error:
-        field = task_forms.COMMAND_FIELD if "command" in error.message else task_forms.DESCRIPTION_FIELD
-        errors[field] = error.message
-    run = sub.run
-    zone = await checklist_changes.person_zone(services, sub.user_id)
-    current = _by_id(run, form.item_id).item.due_at if form.item_id else None
-    due_at = None
-    written = sub.text(task_forms.DUE_FIELD)
-    if current is not None and written == format_local(current, zone):
-        # The due time as the form showed it, untouched: kept to the second, even once it has passed.
-        due_at = current
-    elif written:
-        try:
-            due_at = parse_due(written, services.clock(), zone)
-        except DueDateError as error:
-            errors[task_forms.DUE_FIELD] = error.message
-    if errors:
-        raise FormFieldsError(errors=errors)
-    if not form.item_id:
-        checklist_no, _ = find_checklist(run, target)
-        await run_changes.add_item(
-            services,
-            run.id,
-            checklist_no,
-            title,
-            actor_id=sub.user_id,
-            description=description,
-            command=command,
-            assignee_id=assignee,
-            due_at=due_at,
-        )
-        return DialogResult()
-    edit = TaskEdit(title, description, command, assignee, due_at)
-    # The task may have moved since the form opened: it is edited where it is now, and moved only
-    # when the person chose another checklist than the form showed.
-    key = ItemWithId(_by_id(run, form.item_id).checklist.id, form.item_id)
-    move_to = target if target != form.checklist_id else ""
-    await checklist_changes.edit_item(
-        services, run.id, key, edit, actor_id=sub.user_id, to_checklist_id=move_to
+    written = TaskFormInput(
+        title=sub.text(task_forms.TITLE_FIELD),
+        description=sub.text(task_forms.DESCRIPTION_FIELD),
+        command=sub.text(task_forms.COMMAND_FIELD),
+        assignee_id=sub.text(task_forms.ASSIGNEE_FIELD) or None,
+        due=sub.text(task_forms.DUE_FIELD),
+        checklist_id=sub.text(task_forms.CHECKLIST_FIELD),
     )
+    await save_task_form(services, sub.run, form, written, actor_id=sub.user_id)
     return DialogResult()
-
-
-def _by_id(run: Run, item_id: str) -> ItemRef:
-    """The task with this id wherever it stands now (it has just been moved)."""
-    found = next((ref for ref in iter_items(run) if ref.item.id == item_id), None)
-    if found is None:
-        raise InvalidChangeError("That task is no longer in this run.")
-    return found

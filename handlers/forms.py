@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, TypeVar
 
@@ -10,6 +11,8 @@ from bot.mattermost.errors import MattermostError
 from bot.render.run_replies import NOT_IN_RUN_CHANNEL
 from bot.services.context import Services
 from bot.services.run_access import RunNotVisibleError
+
+log = logging.getLogger(__name__)
 
 Form = TypeVar("Form")
 
@@ -39,8 +42,15 @@ async def open_run_form(
     no_dialog = NO_TRIGGER.format(trigger=services.command_trigger, command=command)
     if not trigger_id:
         return no_dialog
+    return "" if await open_dialog(services, trigger_id, build(form), what=command) else no_dialog
+
+
+async def open_dialog(services: Services, trigger_id: str, dialog: Mapping[str, Any], *, what: str) -> bool:
+    """Open ``dialog`` for the action that gave ``trigger_id``; ``False`` (logged, naming ``what``)
+    when Mattermost could not, for the caller to say so."""
     try:
-        await services.gateway.open_dialog(trigger_id, services.dialog_url, build(form))
-    except MattermostError:
-        return no_dialog
-    return ""
+        await services.gateway.open_dialog(trigger_id, services.dialog_url, dialog)
+    except MattermostError as error:
+        log.warning("could not open the %s form: %s", what, error)
+        return False
+    return True

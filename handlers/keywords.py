@@ -3,10 +3,7 @@ this thread*). Watching messages for keywords is in :mod:`handlers.listening`.""
 
 from __future__ import annotations
 
-import logging
-
 from bot.callback_data import IgnoreThread, RunFromPrompt
-from bot.mattermost.errors import MattermostError
 from bot.render.dialogs import start_run_dialog
 from bot.render.keywords import ignored_prompt
 from bot.services.context import Services
@@ -14,10 +11,9 @@ from bot.services.keywords import ignore_thread, start_from_prompt
 from bot.services.run_start import default_run_name
 
 from .callbacks import ActionRequest, ActionResult
+from .forms import open_dialog
 from .registry import Routers
 from .run_start import start_dialog_state
-
-log = logging.getLogger(__name__)
 
 NO_FORM = "I couldn't open the form to start a run. Please try again."
 
@@ -35,10 +31,7 @@ async def run_from_prompt(click: ActionRequest, data: RunFromPrompt, services: S
     playbook = start.playbook
     state = start_dialog_state(services, playbook.id, playbook.team_id)
     dialog = start_run_dialog(start.runnable, playbook.id, default_run_name(playbook), start.summary, state)
-    try:
-        await services.gateway.open_dialog(click.trigger_id, services.dialog_url, dialog)
-    except MattermostError as error:
-        log.warning("could not open the start form from a keyword prompt: %s", error)
+    if not await open_dialog(services, click.trigger_id, dialog, what="keyword prompt's start"):
         return ActionResult(ephemeral_text=NO_FORM)
     return ActionResult()
 

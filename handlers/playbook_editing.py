@@ -7,9 +7,7 @@ who changed what (``/playbook show`` lists the recent changes).
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Iterable, Mapping
-from dataclasses import replace
+from collections.abc import Mapping
 from typing import Any
 
 from bot.callback_data import (
@@ -19,29 +17,21 @@ from bot.callback_data import (
     EditPlaybookSection,
     PlaybookSectionForm,
 )
-from bot.domain.errors import DomainError, FormFieldsError
-from bot.domain.playbook import Playbook
+from bot.domain.errors import DomainError
 from bot.domain.playbook_changes import Section
-from bot.mattermost.errors import MattermostError
 from bot.render.buttons import dialog_state
-from bot.render.playbook_editing import edit_overview
-from bot.render.playbook_forms import (
-    checklist_dialog,
-    checklists_fit,
-    create_playbook_dialog,
-    section_dialog,
-)
+from bot.render.playbook_forms import checklist_dialog, create_playbook_dialog, section_dialog
+from bot.render.playbooks import which_playbook
 from bot.services import playbook_editing as editing
 from bot.services.context import Services
 from bot.services.playbook_forms import read_checklist, read_section
 from bot.services.playbooks import find_playbook, visible_playbooks
 
 from .callbacks import ActionRequest, ActionResult, DialogRequest, DialogResult
+from .forms import open_dialog
 from .registry import Routers
 from .replies import SILENT, Reply
 from .slash import CommandCall
-
-log = logging.getLogger(__name__)
 
 GROUP = "Playbooks"
 NO_DIALOG = "I couldn't open the form. Please try again."
@@ -72,47 +62,28 @@ async def create_command(call: CommandCall) -> Reply:
     copies = await visible_playbooks(services, call.user_id, [call.team_id])
     starters = [(starter.key, starter.title) for starter in editing.starters()]
     state = dialog_state(CreatePlaybookForm(team_id=call.team_id), services.signer)
-    try:
-        await services.gateway.open_dialog(
-            call.request.trigger_id, services.dialog_url, create_playbook_dialog(starters, copies, state)
-        )
-    except MattermostError as error:
-        log.warning("could not open the create dialog: %s", error)
-        return Reply(NO_DIALOG)
-    return SILENT
+    dialog = create_playbook_dialog(starters, copies, state)
+    opened = await open_dialog(services, call.request.trigger_id, dialog, what="create playbook")
+    return SILENT if opened else Reply(NO_DIALOG)
 
 
 async def submit_create(sub: DialogRequest, form: CreatePlaybookForm, services: Services) -> DialogResult:
-    """The create form: build the draft from what it starts from, store it, and tell how to edit it."""
-    title = sub.text("title")
-    if not title:
-        raise FormFieldsError({"title": "Give the playbook a title."})
-    draft = await editing.draft_from(services, sub.user_id, form.team_id, sub.text("start"), title)
-    description = sub.text("description") or draft.description
-    public = sub.submission.get("public") in (True, "true")
-    draft = replace(draft, title=title, description=description, public=public)
-    created = await editing.create_playbook(services, sub.user_id, form.team_id, draft)
-    work = _tell_created(services, sub.user_id, created)
+    """The create form: store the playbook, then tell the person how to edit it."""
+    created = await editing.create_from_form(
+        services,
+        sub.user_id,
+        form.team_id,
+        start=sub.text("start"),
+        title=sub.text("title"),
+        description=sub.text("description"),
+        public=sub.submission.get("public") in (True, "true"),
+    )
+    work = editing.tell_created(services, sub.user_id, created)
     if services.background is not None:
         services.background.spawn(work, name="playbook-created")
     else:
         await work
     return DialogResult()
-
-
-async def _tell_created(services: Services, user_id: str, playbook: Playbook) -> None:
-    trigger = services.command_trigger
-    post = _overview(services, playbook, {})
-    message = (
-        f"I created **{playbook.title}**, with you as its admin. Change it with the buttons below "
-        f'or `/{trigger} edit "{playbook.title}"`, and start a run with `/{trigger} run "{playbook.title}"`.'
-        f"\n\n{post['message']}"
-    )
-    try:
-        direct = await services.gateway.direct_channel(user_id)
-        await services.gateway.create_post(direct.id, message, props=post["props"])
-    except MattermostError:
-        log.exception("could not tell %s about the new playbook %s", user_id, playbook.id)
 
 
 # /playbook edit -----------------------------------------------------------------------------------
@@ -122,51 +93,21 @@ async def edit_command(call: CommandCall) -> Reply:
     """``/playbook edit NAME``: the sections, each with a button to its form."""
     services: Services = call.services
     if not call.args:
-        return Reply(f"Which playbook? Use `/{services.command_trigger} edit NAME`.")
+        return Reply(which_playbook(services.command_trigger, "edit"))
     try:
         playbook = await find_playbook(services, call.user_id, call.team_id, call.rest)
         await editing.require_editor(services, playbook, call.user_id)
     except DomainError as error:
         return Reply(error.message)
-    usernames = await services.people.usernames(_people(playbook))
-    post = _overview(services, playbook, usernames)
+    post = editing.edit_overview_post(services, playbook, await editing.usernames_of(services, playbook))
     return Reply(post["message"], attachments=post["props"]["attachments"])
-
-
-def _overview(services: Services, playbook: Playbook, usernames: Mapping[str, str]) -> dict[str, Any]:
-    return edit_overview(
-        playbook,
-        checklists_fit=checklists_fit(playbook, usernames),
-        signer=services.signer,
-        url=services.action_url,
-        trigger=services.command_trigger,
-    )
-
-
-def _people(playbook: Playbook) -> Iterable[str]:
-    yield from playbook.member_ids
-    yield from playbook.invites.user_ids
-    if playbook.default_owner.user_id:
-        yield playbook.default_owner.user_id
-    for checklist in playbook.checklists:
-        yield from (item.assignee_id for item in checklist.items if item.assignee_id)
-
-
-async def _channel_names(services: Services, channel_ids: Iterable[str]) -> dict[str, str]:
-    names: dict[str, str] = {}
-    for channel_id in channel_ids:
-        try:
-            names[channel_id] = (await services.gateway.channel(channel_id)).name
-        except MattermostError:
-            continue  # shown as its id; the form asks for a name the person can fix
-    return names
 
 
 async def open_section(click: ActionRequest, data: EditPlaybookSection, services: Services) -> ActionResult:
     """A section's button: open its form, filled with the current values."""
     playbook = await editing.editable_playbook(services, click.user_id, data.playbook_id)
-    usernames = await services.people.usernames(_people(playbook))
-    channels = await _channel_names(services, playbook.status_updates.broadcast_channel_ids)
+    usernames = await editing.usernames_of(services, playbook)
+    channels = await editing.channel_names(services, playbook.status_updates.broadcast_channel_ids)
     state = dialog_state(PlaybookSectionForm(playbook.id, data.section), services.signer)
     return await _open(
         services, click.trigger_id, section_dialog(data.section, playbook, usernames, channels, state)
@@ -175,21 +116,15 @@ async def open_section(click: ActionRequest, data: EditPlaybookSection, services
 
 async def open_checklist(click: ActionRequest, data: EditChecklist, services: Services) -> ActionResult:
     """*Tasks of …*: open one checklist's form."""
-    playbook = await editing.editable_playbook(services, click.user_id, data.playbook_id)
-    if data.index >= len(playbook.checklists):
-        return ActionResult(ephemeral_text="This checklist no longer exists; use `/playbook edit` again.")
-    usernames = await services.people.usernames(_people(playbook))
+    playbook = await editing.editable_checklist(services, click.user_id, data.playbook_id, data.index)
+    usernames = await editing.usernames_of(services, playbook)
     state = dialog_state(ChecklistForm(playbook.id, data.index), services.signer)
     return await _open(services, click.trigger_id, checklist_dialog(playbook, data.index, usernames, state))
 
 
 async def _open(services: Services, trigger_id: str, dialog: Mapping[str, Any]) -> ActionResult:
-    try:
-        await services.gateway.open_dialog(trigger_id, services.dialog_url, dialog)
-    except MattermostError as error:
-        log.warning("could not open a playbook form: %s", error)
-        return ActionResult(ephemeral_text=NO_DIALOG)
-    return ActionResult()
+    opened = await open_dialog(services, trigger_id, dialog, what="playbook")
+    return ActionResult() if opened else ActionResult(ephemeral_text=NO_DIALOG)
 
 
 async def submit_section(sub: DialogRequest, form: PlaybookSectionForm, services: Services) -> DialogResult:

@@ -13,16 +13,23 @@ import logging
 from bot.callback_data import ImportToTeam
 from bot.domain.errors import DomainError
 from bot.mattermost.errors import MattermostError
-from bot.render.playbook_editing import change_history
-from bot.render.playbooks import archive_changed, fit_message, playbook_details, playbook_list
-from bot.render.schedules import playbook_schedules
+from bot.render.playbook_editing import playbook_page
+from bot.render.playbooks import (
+    archive_changed,
+    export_failed,
+    export_message,
+    export_sending,
+    fit_message,
+    list_usage,
+    playbook_list,
+    which_playbook,
+)
 from bot.services.context import Services
 from bot.services.playbook_archive import set_archived
-from bot.services.playbook_editing import recent_changes
+from bot.services.playbook_editing import playbook_record
 from bot.services.playbook_import import import_into_chosen_team
 from bot.services.playbooks import export, find_playbook, visible_playbooks
 from bot.services.posting import send_direct
-from bot.services.schedule_store import schedules_of_playbook
 
 from .callbacks import ActionRequest, ActionResult
 from .registry import Routers
@@ -63,7 +70,7 @@ async def list_playbooks(call: CommandCall) -> Reply:
     trigger = services.command_trigger
     wanted = call.rest.strip().lower().removeprefix("--")
     if wanted not in LIST_FILTERS:
-        return Reply(f"Use `/{trigger} list`, `/{trigger} list archived` or `/{trigger} list all`.")
+        return Reply(list_usage(trigger))
     archived = LIST_FILTERS[wanted]
     playbooks = await visible_playbooks(services, call.user_id, [call.team_id], archived=archived)
     return Reply(fit_message(playbook_list(playbooks, trigger=trigger, archived=archived is True)))
@@ -83,8 +90,7 @@ async def restore_playbook(call: CommandCall) -> Reply:
 async def _set_archived(call: CommandCall, *, archived: bool) -> Reply:
     services: Services = call.services
     if not call.args:
-        verb = "archive" if archived else "restore"
-        return Reply(f"Which playbook? Use `/{services.command_trigger} {verb} NAME`.")
+        return Reply(which_playbook(services.command_trigger, "archive" if archived else "restore"))
     try:
         change = await set_archived(services, call.user_id, call.team_id, call.rest, archived=archived)
     except DomainError as error:
@@ -96,28 +102,23 @@ async def show_playbook(call: CommandCall) -> Reply:
     """``/playbook show NAME``: one playbook's settings, checklists and run schedules."""
     services: Services = call.services
     if not call.args:
-        return Reply(f"Which playbook? Use `/{services.command_trigger} show NAME`.")
+        return Reply(which_playbook(services.command_trigger, "show"))
     try:
         playbook = await find_playbook(services, call.user_id, call.team_id, call.rest)
     except DomainError as error:
         return Reply(error.message)
-    schedules = await schedules_of_playbook(services, playbook.id)
-    changes = await recent_changes(services, playbook.id)
-    people = {playbook.default_owner.user_id} | {schedule.owner_id for schedule in schedules}
-    people |= {change.user_id for change in changes}
-    usernames = await services.people.usernames(person for person in people if person)
-    trigger = services.command_trigger
-    details = playbook_details(playbook, usernames=usernames, trigger=trigger)
-    history = change_history(changes, usernames)
-    text = f"{details}\n\n{playbook_schedules(schedules, usernames, trigger)}"
-    return Reply(fit_message(f"{text}\n\n{history}" if history else text))
+    record = await playbook_record(services, playbook)
+    page = playbook_page(
+        playbook, record.schedules, record.changes, record.usernames, trigger=services.command_trigger
+    )
+    return Reply(page)
 
 
 async def export_playbook(call: CommandCall) -> Reply:
     """``/playbook export NAME``: the playbook's JSON export, sent as a file in the person's DM."""
     services: Services = call.services
     if not call.args:
-        return Reply(f"Which playbook? Use `/{services.command_trigger} export NAME`.")
+        return Reply(which_playbook(services.command_trigger, "export"))
     try:
         playbook = await find_playbook(services, call.user_id, call.team_id, call.rest)
         filename, text = await export(services, call.user_id, playbook)
@@ -125,19 +126,16 @@ async def export_playbook(call: CommandCall) -> Reply:
         return Reply(error.message)
 
     async def deliver() -> Reply:
-        message = f"Here is **{playbook.title}**, exported as a Mattermost playbook file."
+        message = export_message(playbook)
         try:
             await send_direct(services, call.user_id, message, file=(filename, text.encode("utf-8")))
         except MattermostError:
             log.exception("could not send the export of playbook %s", playbook.id)
-            return Reply(f"Sorry, I couldn't send `{filename}` to you. Please try again.")
+            return Reply(export_failed(filename))
         return SILENT
 
     call.later(deliver)
-    return Reply(
-        f"I'm sending **{playbook.title}** to you as `{filename}` "
-        f"in our direct messages (@{services.bot.username})."
-    )
+    return Reply(export_sending(playbook, filename, services.bot.username))
 
 
 # Team buttons of files sent by DM (their import: bot.services.playbook_import) ---------------

@@ -20,7 +20,6 @@ from bot.callback_data import (
 )
 from bot.domain.errors import DomainError
 from bot.domain.run import FinishNeedsConfirmationError, StaleClickError, find_item
-from bot.mattermost.errors import MattermostError
 from bot.render import run_replies
 from bot.render.buttons import dialog_state
 from bot.services import run_changes
@@ -30,6 +29,7 @@ from bot.services.run_changes import ItemWithId
 from bot.services.run_posts import names_for, render_checklist_update
 
 from .callbacks import ActionRequest, ActionResult, DialogRequest, DialogResult
+from .forms import open_dialog
 from .registry import Routers
 
 
@@ -39,7 +39,8 @@ def register(routers: Routers) -> None:
     actions.action(ItemClick, on_error=current_checklist)(on_item)
     actions.action(AssignToMe, on_error=current_checklist)(on_assign_me)
     actions.action(RunTaskCommand, on_error=current_checklist)(on_run_command)
-    actions.action(FinishRun)(on_finish)
+    # The finish question shows the run as it is: the router loads it; the service checks finishing.
+    actions.action(FinishRun, needs=RunAction.VIEW)(on_finish)
     actions.action(RestoreRun)(on_restore)
     actions.action(DismissFinish)(on_dismiss)
     routers.dialogs.dialog(FinishForm)(on_finish_dialog)
@@ -119,29 +120,21 @@ async def on_finish(click: ActionRequest, data: FinishRun, services: Services) -
             services, data.run_id, actor_id=click.user_id, confirmed=data.confirmed
         )
     except FinishNeedsConfirmationError as question:
-        return await _ask_to_confirm_finish(click, data.run_id, question, services)
+        return await _ask_to_confirm_finish(click, question, services)
     return ActionResult(ephemeral_text=run_replies.finished(result.run))
 
 
 async def _ask_to_confirm_finish(
-    click: ActionRequest, run_id: str, question: FinishNeedsConfirmationError, services: Services
+    click: ActionRequest, question: FinishNeedsConfirmationError, services: Services
 ) -> ActionResult:
     # A click's answer can carry text but no buttons, and the bot may not post ephemeral messages
     # itself; the plugin's *Confirm finish* dialog asks instead.
-    run = await load_run(services, run_id, click.user_id, RunAction.VIEW)
-    state = dialog_state(FinishForm(run_id), services.signer)
-    if click.trigger_id:
-        try:
-            await services.gateway.open_dialog(
-                click.trigger_id, services.dialog_url, run_replies.finish_dialog(run, question, state)
-            )
-        except MattermostError:
-            pass
-        else:
-            return ActionResult()
-    return ActionResult(
-        ephemeral_text=f"{question.message} To finish anyway, send `/{services.command_trigger} finish` here."
-    )
+    run = click.run
+    state = dialog_state(FinishForm(run.id), services.signer)
+    dialog = run_replies.finish_dialog(run, question, state)
+    if click.trigger_id and await open_dialog(services, click.trigger_id, dialog, what="finish"):
+        return ActionResult()
+    return ActionResult(ephemeral_text=run_replies.finish_by_command(question, services.command_trigger))
 
 
 async def on_finish_dialog(sub: DialogRequest, data: FinishForm, services: Services) -> DialogResult:

@@ -11,11 +11,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from bot.domain.run import FinishNeedsConfirmationError, Run, locate
+from bot.domain.run import FinishNeedsConfirmationError, locate
 from bot.mattermost.types import MMUser
 from bot.render import run_replies
 from bot.services import run_changes
 from bot.services.context import Services
+from bot.services.people import assignee_named, team_member_named
 from bot.services.run_access import RunAction
 from bot.services.run_changes import ItemAt
 from bot.services.run_posts import names_for
@@ -63,21 +64,6 @@ def _numbers(call: CommandCall, count: int, usage: str, example: str) -> list[in
     return numbers(call, call.args[:count], usage, example)
 
 
-async def _person(services: Services, word: str) -> MMUser:
-    name = word.strip().lstrip("@")
-    user = await services.people.by_username(name) if name else None
-    if user is None:
-        raise UsageError(f"I can't find @{name[:64]}.")
-    return user
-
-
-async def _team_member(services: Services, run: Run, word: str) -> MMUser:
-    user = await _person(services, word)
-    if not await services.people.is_team_member(run.team_id, user.id):
-        raise UsageError(f"@{user.username} isn't on this team, so they can't join the run.")
-    return user
-
-
 async def check(call: CommandCall) -> Reply:
     """``/playbook check C T``: check an open task, reopen any other."""
     run = call.run
@@ -110,14 +96,8 @@ async def assign(call: CommandCall) -> Reply:
     if len(call.args) != 3:
         raise UsageError(call.usage(usage, example))
     locate(run, checklist_no, item_no)
-    who = call.args[2]
     services: Services = call.services
-    if who.lower() == "none":
-        assignee: str | None = None
-    elif who.lower() == "me":
-        assignee = call.user_id
-    else:
-        assignee = (await _team_member(services, run, who)).id
+    assignee = await assignee_named(services.people, run.team_id, call.args[2], me=call.user_id)
     result = await run_changes.assign_item(
         services, run.id, ItemAt(checklist_no, item_no), assignee, actor_id=call.user_id
     )
@@ -135,7 +115,7 @@ async def owner(call: CommandCall) -> Reply:
         raise UsageError(call.usage("[@user]", "@alice"))
     if not call.args:
         return Reply(run_replies.owner_is(run, await names_for(services, [run.owner_id])))
-    new_owner = await _team_member(services, run, call.args[0])
+    new_owner = await team_member_named(services.people, run.team_id, call.args[0])
     result = await run_changes.change_owner(services, run.id, new_owner.id, actor_id=call.user_id)
     names = await names_for(services, [result.run.owner_id])
     return Reply(run_replies.owner_changed(result.run, names, already=result.already))
@@ -147,7 +127,7 @@ async def add(call: CommandCall) -> Reply:
     services: Services = call.services
     if not call.args:
         raise UsageError(call.usage("@user…", "@bob @carol"))
-    people: Sequence[MMUser] = [await _team_member(services, run, word) for word in call.args]
+    people: Sequence[MMUser] = [await team_member_named(services.people, run.team_id, w) for w in call.args]
     result = await run_changes.add_participants(
         services, run.id, [p.id for p in people], actor_id=call.user_id
     )

@@ -11,7 +11,14 @@ import logging
 
 from bot.domain.errors import DomainError
 from bot.mattermost.errors import MattermostError
-from bot.render.insights import summary_text
+from bot.render.insights import (
+    REPORT_WORKING,
+    STATS_WORKING,
+    chart_sent,
+    report_posted,
+    summary_text,
+    upload_failed,
+)
 from bot.services import insights, reports
 from bot.services.context import Services
 from bot.services.posting import send_direct
@@ -24,9 +31,6 @@ from .slash import CommandCall
 log = logging.getLogger(__name__)
 
 CHART_FILENAME = "playbook-insights.png"
-STATS_WORKING = "Working out the numbers…"
-REPORT_WORKING = "Writing the run's report…"
-UPLOAD_FAILED = "I couldn't upload the {what}. Please try again in a moment."
 
 
 def register(routers: Routers) -> None:
@@ -63,8 +67,8 @@ async def stats(call: CommandCall) -> Reply:
             await send_direct(services, user_id, summary, file=(CHART_FILENAME, png))
         except MattermostError:
             log.exception("could not upload the insights chart")
-            return Reply(f"{summary}\n\n{UPLOAD_FAILED.format(what='chart')}")
-        return Reply(f"{summary}\n\nThe chart is in your direct messages with @{services.bot.username}.")
+            return Reply(f"{summary}\n\n{upload_failed('chart')}")
+        return Reply(chart_sent(summary, services.bot.username))
 
     call.later(work)
     return Reply(STATS_WORKING)
@@ -83,7 +87,7 @@ async def report(call: CommandCall) -> Reply:
             return Reply(error.message)
         except DomainError as error:
             return Reply(error.message)
-        return Reply(f"The report is in the channel: {link}")
+        return Reply(report_posted(link))
 
     call.later(work)
     return Reply(REPORT_WORKING)

@@ -8,8 +8,8 @@ from typing import Any
 from bot.callback_data import RunSettingsForm
 from bot.domain.run_settings import RunSwitches
 from bot.render import run_settings as render
+from bot.render import status as status_render
 from bot.render.buttons import dialog_state
-from bot.render.runs import format_time
 from bot.services import digests, run_settings
 from bot.services.context import Services
 from bot.services.run_access import RunAction
@@ -19,8 +19,6 @@ from .forms import open_run_form
 from .registry import Routers
 from .replies import SILENT, Reply
 from .slash import CommandCall
-
-DIGEST_USAGE = "Usage: `/{trigger} settings` in a run's channel, or `/{trigger} settings digest on|off`"
 
 
 def register(routers: Routers) -> None:
@@ -78,11 +76,6 @@ async def _digest(call: CommandCall) -> Reply:
     services: Services = call.services
     words = [word.lower() for word in call.args]
     if len(words) != 2 or words[0] != "digest" or words[1] not in ("on", "off"):
-        return Reply(DIGEST_USAGE.format(trigger=services.command_trigger))
+        return Reply(status_render.digest_usage(services.command_trigger))
     due, zone_name = await digests.set_digest(services, call.user_id, on=words[1] == "on")
-    if due is None:
-        return Reply("Your daily digest is off.")
-    return Reply(
-        f"Your daily digest is on: it comes by direct message at 08:00 ({zone_name}), "
-        f"first on {format_time(due)}."
-    )
+    return Reply(status_render.digest_changed(due, zone_name))

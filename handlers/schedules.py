@@ -6,7 +6,7 @@ The job that starts scheduled runs and its run-start hook are wired in :mod:`bot
 from __future__ import annotations
 
 from bot.domain.errors import DomainError
-from bot.render.schedules import schedule_removed, schedule_set, schedules_list
+from bot.render.schedules import schedule_removed, schedule_set, schedules_list, which_schedule
 from bot.services import schedules
 from bot.services.context import Services
 
@@ -55,7 +55,7 @@ async def unschedule_command(call: CommandCall) -> Reply:
     """``/playbook unschedule ID``."""
     services: Services = call.services
     if len(call.args) != 1:
-        return Reply(f"Which schedule? Use `/{services.command_trigger} unschedule ID` (see `schedules`).")
+        return Reply(which_schedule(services.command_trigger))
     try:
         removed = await schedules.remove_schedule(services, call.user_id, call.team_id, call.args[0])
     except DomainError as error:

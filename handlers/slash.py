@@ -18,7 +18,7 @@ from bot.domain.errors import DomainError
 from bot.domain.run import Run
 from bot.render.run_replies import NOT_IN_RUN_CHANNEL, for_run, run_chooser
 from bot.services.context import Services
-from bot.services.run_access import RunAction, RunNotVisibleError, choose_channel_run, load_run
+from bot.services.run_access import RunAction, RunNotVisibleError, choose_channel_run, chosen_channel_run
 
 from .replies import CommandRequest, Reply
 
@@ -197,9 +197,9 @@ class CommandRouter:
             if route.needs is None or (route.run_unless_args and call.args):
                 return await route.handler(call)
             if call.chosen_run_id:
-                call.loaded_run = await load_run(call.services, call.chosen_run_id, call.user_id, route.needs)
-                if call.loaded_run.channel_id != call.channel_id:
-                    raise RunNotVisibleError()
+                call.loaded_run = await chosen_channel_run(
+                    call.services, call.chosen_run_id, call.channel_id, call.user_id, route.needs
+                )
             else:
                 found = await choose_channel_run(
                     call.services, call.channel_id, call.user_id, route.needs, call.run_number

@@ -11,10 +11,9 @@ from typing import Any
 
 from bot.callback_data import OpenUpdateForm, SnoozeReminder, UpdateForm
 from bot.domain.errors import DomainError
-from bot.domain.status import CUSTOM, NONE, SNOOZE_CHOICES, parse_reminder_interval
+from bot.domain.status import CUSTOM, SNOOZE_CHOICES, reminder_from_form
 from bot.render import status as render
 from bot.render.buttons import dialog_state
-from bot.render.runs import format_time, run_label
 from bot.services import digests, status_updates
 from bot.services.context import Services
 from bot.services.run_access import RunAction
@@ -93,14 +92,11 @@ async def on_submit(sub: DialogRequest, form: UpdateForm, services: Services) ->
     message = sub.text(render.MESSAGE_FIELD)
     if not message:
         return DialogResult(errors={render.MESSAGE_FIELD: "Write what changed since the last update."})
-    choice = sub.text(render.REMINDER_FIELD) or NONE
-    field = render.CUSTOM_FIELD if choice == CUSTOM else render.REMINDER_FIELD
-    written = sub.text(render.CUSTOM_FIELD) if choice == CUSTOM else choice
-    if choice == CUSTOM and not written:
-        return DialogResult(errors={field: "Write the interval, like 90m or 2h30m."})
+    choice = sub.text(render.REMINDER_FIELD)
     try:
-        interval = parse_reminder_interval(written)
-    except DomainError as error:  # InvalidIntervalError and its kin: the field is wrong
+        interval = reminder_from_form(choice, sub.text(render.CUSTOM_FIELD))
+    except DomainError as error:  # StatusUpdateError and its kin: the field the person filled is wrong
+        field = render.CUSTOM_FIELD if choice == CUSTOM else render.REMINDER_FIELD
         return DialogResult(errors={field: error.message})
     finish = sub.flag(render.FINISH_FIELD)
     await status_updates.post_update(services, form.run_id, sub.user_id, message, interval, finish=finish)
@@ -116,7 +112,7 @@ async def on_snooze(click: ActionRequest, data: SnoozeReminder, services: Servic
     names = await names_for(services, [click.user_id])
     return ActionResult(
         update=render.snoozed_post(run, names, click.user_id, until),
-        ephemeral_text=f"Snoozed: I'll ask again {format_time(until)}.",
+        ephemeral_text=render.snoozed_note(until),
     )
 
 
@@ -135,14 +131,7 @@ async def unfollow(call: CommandCall) -> Reply:
 
 async def _following(call: CommandCall, *, follow: bool) -> Reply:
     run, already = await status_updates.set_following(call.services, call.run.id, call.user_id, follow=follow)
-    name = f"**{run_label(run)}**"
-    if follow:
-        if already:
-            return Reply(f"You already follow {name}.")
-        return Reply(f"You now follow {name}: its status updates come to you by direct message.")
-    if already:
-        return Reply(f"You don't follow {name}.")
-    return Reply(f"You no longer follow {name}.")
+    return Reply(render.following_changed(run, follow=follow, already=already))
 
 
 async def todo(call: CommandCall) -> Reply:

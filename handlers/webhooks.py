@@ -6,8 +6,7 @@ The hooks and job that queue and send them are wired in :mod:`bot.services.wirin
 from __future__ import annotations
 
 from bot.domain.errors import DomainError
-from bot.render.runs import truncate
-from bot.render.webhooks import deliveries_text
+from bot.render.webhooks import deliveries_text, no_run_here, playbook_subject, run_subject
 from bot.services import webhooks
 from bot.services.context import Services
 
@@ -16,10 +15,6 @@ from .replies import Reply
 from .slash import CommandCall
 
 GROUP = "Playbooks"
-NO_RUN_HERE = (
-    "This channel has no run. In a run's channel, `/{trigger} webhooks` shows the run's deliveries; "
-    "anywhere, `/{trigger} webhooks PLAYBOOK` shows a playbook's (for its admins)."
-)
 
 
 def register(routers: Routers) -> None:
@@ -40,13 +35,13 @@ async def webhooks_command(call: CommandCall) -> Reply:
             playbook, deliveries = await webhooks.deliveries_of_playbook(
                 services, call.user_id, call.team_id, call.rest
             )
-            subject = f"runs of **{truncate(playbook.title, 100)}**"
+            subject = playbook_subject(playbook)
         else:
             found = await webhooks.deliveries_of_channel_run(services, call.user_id, call.channel_id)
             if found is None:
-                return Reply(NO_RUN_HERE.format(trigger=services.command_trigger))
+                return Reply(no_run_here(services.command_trigger))
             run, deliveries = found
-            subject = f"**{truncate(run.name, 100)}**"
+            subject = run_subject(run)
     except DomainError as error:
         return Reply(error.message)
     return Reply(deliveries_text(subject, deliveries))

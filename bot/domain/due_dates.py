@@ -73,6 +73,15 @@ def parse_due(text: str, now: datetime, zone: ZoneInfo) -> datetime | None:
     return due
 
 
+def due_from_form(written: str, shown: datetime | None, now: datetime, zone: ZoneInfo) -> datetime | None:
+    """The due time a form submitted: ``written`` read as :func:`parse_due` reads it, except the
+    due time the form showed (``shown``, as :func:`format_local` wrote it) left untouched, which is
+    kept to the second even once it has passed. Empty clears it."""
+    if shown is not None and written == format_local(shown, zone):
+        return shown
+    return parse_due(written, now, zone) if written else None
+
+
 def format_local(at: datetime, zone: ZoneInfo) -> str:
     """``2026-12-24 09:00`` in ``zone``: the form :func:`parse_due` reads back, for a form's default."""
     return f"{at.astimezone(zone):%Y-%m-%d %H:%M}"

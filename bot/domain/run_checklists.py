@@ -22,8 +22,8 @@ from bot.domain.playbook_rules import (
 from bot.domain.run_editing import clean_title, put_checklist, put_item, require_active, revise, revise_item
 from bot.domain.run_errors import InvalidChangeError
 from bot.domain.run_items import assign_item, rename_item, set_item_due
-from bot.domain.run_model import Run, RunChange, RunChecklist
-from bot.domain.run_queries import find_checklist, find_item
+from bot.domain.run_model import ItemRef, Run, RunChange, RunChecklist
+from bot.domain.run_queries import find_checklist, find_item, iter_items
 from bot.domain.timeline import TimelineEvent, TimelineEventType, event
 
 # Checklists -------------------------------------------------------------------------------------
@@ -216,6 +216,25 @@ def check_task_text(description: str, command: str) -> None:
         raise InvalidChangeError(f"A slash command can be at most {MAX_COMMAND_LENGTH} characters.")
     if command and not command.startswith("/"):
         raise InvalidChangeError("A slash command starts with `/`, like `/page oncall`.")
+
+
+def task_anywhere(run: Run, item_id: str) -> ItemRef | None:
+    """The task with this id in whichever checklist it stands now (it may have been moved), or
+    ``None`` when it is gone."""
+    return next((ref for ref in iter_items(run) if ref.item.id == item_id), None)
+
+
+def task_text_problems(title: str, description: str, command: str) -> dict[str, str]:
+    """What is wrong with a task's text as a form submits it, by field (``title``, ``description``,
+    ``command``); empty when nothing is."""
+    problems: dict[str, str] = {}
+    if not title:
+        problems["title"] = "A task needs a title."
+    try:
+        check_task_text(description, command)
+    except InvalidChangeError as error:
+        problems["command" if "command" in error.message else "description"] = error.message
+    return problems
 
 
 # Internals ------------------------------------------------------------------------------------

@@ -111,6 +111,17 @@ def parse_reminder_interval(text: str) -> timedelta | None:
     return interval
 
 
+def reminder_from_form(choice: str, custom: str) -> timedelta | None:
+    """The reminder interval the update form asks for: ``choice`` is a value of
+    :data:`INTERVAL_CHOICES` (empty: no reminder), and with :data:`CUSTOM` the interval is the one
+    written in ``custom``. Raises a :class:`StatusUpdateError` saying what is wrong."""
+    if choice != CUSTOM:
+        return parse_reminder_interval(choice or NONE)
+    if not custom:
+        raise StatusUpdateError("Write the interval, like 90m or 2h30m.")
+    return parse_reminder_interval(custom)
+
+
 def format_reminder_interval(interval: timedelta | None) -> str:
     """The shortest way to write ``interval`` that :func:`parse_reminder_interval` reads back (``2h30m``)."""
     if interval is None or interval <= timedelta(0):

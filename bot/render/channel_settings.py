@@ -58,3 +58,8 @@ def channel_settings_post(
     ]
     attachment = {"fallback": "Channel settings", "actions": actions}
     return {"message": message, "props": {"attachments": [attachment]}}
+
+
+def channel_usage(trigger: str) -> str:
+    """How to use ``/playbook channel``."""
+    return f"Use `/{trigger} channel settings [prompts on|off] [welcome on|off]`."

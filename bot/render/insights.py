@@ -5,6 +5,9 @@ from __future__ import annotations
 from bot.domain.insights import Insights, MetricSeries
 from bot.domain.retrospective import format_duration, format_metric_value
 
+STATS_WORKING = "Working out the numbers…"
+REPORT_WORKING = "Writing the run's report…"
+
 
 def seconds_text(seconds: float | None) -> str:
     """A time to finish as ``2d 4h 30m`` (``—`` when there is none)."""
@@ -54,3 +57,18 @@ def terminal_text(insights: Insights) -> str:
     """The summary and the weekly table as plain text, for ``playbooks-bot stats``."""
     plain = summary_text(insights).replace("**", "")
     return f"{plain}\n\n{weekly_table(insights)}\n"
+
+
+def upload_failed(what: str) -> str:
+    """What to say when a chart or a report could not be uploaded."""
+    return f"I couldn't upload the {what}. Please try again in a moment."
+
+
+def chart_sent(summary: str, bot_username: str) -> str:
+    """The answer to ``/playbook stats`` once the chart is in the person's direct messages."""
+    return f"{summary}\n\nThe chart is in your direct messages with @{bot_username}."
+
+
+def report_posted(link: str) -> str:
+    """The answer to ``/playbook report`` once the report is in the channel."""
+    return f"The report is in the channel: {link}"

@@ -9,12 +9,14 @@ from bot.callback_data import EditChecklist, EditPlaybookSection
 from bot.domain.playbook import Playbook
 from bot.domain.playbook_changes import PlaybookChange, Section
 from bot.domain.playbook_settings import ChannelMode
+from bot.domain.schedules import RunSchedule
 from bot.security import ContextSigner
 
 from .buttons import button
 from .playbook_forms import SECTION_TITLES
-from .playbooks import plural
+from .playbooks import fit_message, playbook_details, plural
 from .runs import truncate
+from .schedules import playbook_schedules
 
 MAX_SHOWN_FIELDS = 6
 # Changes made to the playbook as a whole rather than through one section's form.
@@ -106,6 +108,16 @@ def edit_overview(
     }
 
 
+def playbook_created(playbook: Playbook, overview: str, *, trigger: str = "playbook") -> str:
+    """The direct message about a playbook just created: how to change it and start a run, then
+    its sections (``overview``, the message of :func:`edit_overview`)."""
+    return (
+        f"I created **{playbook.title}**, with you as its admin. Change it with the buttons below "
+        f'or `/{trigger} edit "{playbook.title}"`, and start a run with `/{trigger} run "{playbook.title}"`.'
+        f"\n\n{overview}"
+    )
+
+
 def change_history(changes: Sequence[PlaybookChange], usernames: Mapping[str, str]) -> str:
     """Recent edits, newest first: ``- 2026-12-06 02:14 UTC @alice: status updates (template)``."""
     if not changes:
@@ -124,3 +136,19 @@ def change_history(changes: Sequence[PlaybookChange], usernames: Mapping[str, st
         what = whole if whole is not None else SECTION_TITLES[change.section].lower()
         lines.append(f"- {when} {who}: {what} ({shown})")
     return "\n".join(lines)
+
+
+def playbook_page(
+    playbook: Playbook,
+    schedules: Sequence[RunSchedule],
+    changes: Sequence[PlaybookChange],
+    usernames: Mapping[str, str],
+    *,
+    trigger: str = "playbook",
+) -> str:
+    """``/playbook show NAME``: the playbook's settings and checklists, its run schedules and its
+    recent changes (when it has any), within one post."""
+    details = playbook_details(playbook, usernames=usernames, trigger=trigger)
+    history = change_history(changes, usernames)
+    text = f"{details}\n\n{playbook_schedules(schedules, usernames, trigger)}"
+    return fit_message(f"{text}\n\n{history}" if history else text)

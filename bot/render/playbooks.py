@@ -153,6 +153,33 @@ def archive_changed(playbook: Playbook, *, already: bool, trigger: str = "playbo
     return f"Restored {title}: it can start runs again and is listed in `/{trigger} list`."
 
 
+def which_playbook(trigger: str, verb: str) -> str:
+    """The answer to a playbook command (``show``, ``edit``…) sent without the playbook's name."""
+    return f"Which playbook? Use `/{trigger} {verb} NAME`."
+
+
+def list_usage(trigger: str) -> str:
+    """How to use ``/playbook list``."""
+    return f"Use `/{trigger} list`, `/{trigger} list archived` or `/{trigger} list all`."
+
+
+def export_sending(playbook: Playbook, filename: str, bot_username: str) -> str:
+    """The answer to ``/playbook export NAME``, before the file is sent."""
+    return (
+        f"I'm sending **{playbook.title}** to you as `{filename}` in our direct messages (@{bot_username})."
+    )
+
+
+def export_message(playbook: Playbook) -> str:
+    """The direct message the exported file comes with."""
+    return f"Here is **{playbook.title}**, exported as a Mattermost playbook file."
+
+
+def export_failed(filename: str) -> str:
+    """What to say when the exported file could not be sent."""
+    return f"Sorry, I couldn't send `{filename}` to you. Please try again."
+
+
 # One playbook ---------------------------------------------------------------------------------
 
 

@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from bot.callback_data import ChooseRun, DismissFinish, FinishForm, FinishRun
+from bot.domain.playbook import Playbook
 from bot.domain.run import FinishNeedsConfirmationError, ItemRef, ItemState, Run, progress
 from bot.render.buttons import button
 from bot.render.runs import format_duration, mention, run_tag, truncate
@@ -21,9 +22,11 @@ FINISH_DIALOG_TITLE = "Confirm finish"
 ITEM_CHANGED = "This task changed since; here's the current checklist."
 NOT_IN_RUN_CHANNEL = "This command only works in a run's channel."
 FINISH_CANCELLED = "OK, the run stays in progress."
+POSTS_COMPLETED = "I posted this run's missing overview and checklists."
 
 _TITLE_LIMIT = 200
 MAX_CHOICES = 20
+MAX_LISTED_PLAYBOOKS = 10
 
 
 def task(ref: ItemRef) -> str:
@@ -208,3 +211,50 @@ def restore_note(run: Run, actor_id: str, names: Names) -> str:
     """Posted in the run channel (and broadcast) when a finished run is restored."""
     name = truncate(" ".join(run.name.split()), 1000)
     return f"{mention(actor_id, names)} restored **{name}**: it is in progress again."
+
+
+def not_skipped(ref: ItemRef) -> str:
+    """The answer to ``unskip`` for a task that is not skipped."""
+    return f"{task(ref)} is not skipped."
+
+
+def finish_by_command(question: FinishNeedsConfirmationError, trigger: str) -> str:
+    """The finish question as text, when no dialog could ask it: finishing anyway is a command."""
+    return f"{question.message} To finish anyway, send `/{trigger} finish` here."
+
+
+def starting_run(playbook_title: str) -> str:
+    """The answer to ``/playbook run NAME`` while the run starts."""
+    return f"Starting a run of **{truncate(playbook_title, 200)}**…"
+
+
+def no_playbooks(trigger: str) -> str:
+    """The answer to ``/playbook run`` in a team without a playbook the person can run."""
+    return (
+        "There is no playbook you can run in this team yet. A playbook admin can import one, for instance "
+        f"a starter playbook or an export from Mattermost Playbooks; see `/{trigger} help`."
+    )
+
+
+def unknown_playbook(written: str, playbooks: Sequence[Playbook], trigger: str) -> str:
+    """The answer to ``/playbook run NAME`` naming no playbook the person can run: those they can."""
+    titles = ", ".join(f"“{truncate(p.title, 80)}”" for p in playbooks[:MAX_LISTED_PLAYBOOKS])
+    more = " …" if len(playbooks) > MAX_LISTED_PLAYBOOKS else ""
+    return (
+        f"I don't know a playbook called “{truncate(written, 100)}” that you can run. "
+        f"You can run: {titles}{more}. Quote a title with spaces when a run name follows, "
+        f'e.g. `/{trigger} run "{truncate(playbooks[0].title, 60)}" Database down`.'
+    )
+
+
+def run_name_example(message: str, playbook_word: str, trigger: str) -> str:
+    """A refused run name (``message``), with a command that names one."""
+    return f"{message} For example: `/{trigger} run {playbook_word} Database down`"
+
+
+def start_form_failed(playbook_title: str, trigger: str) -> str:
+    """What to say when the start form could not open: the command that starts a run directly."""
+    return (
+        "I couldn't open the form to start a run. Try again, or start one directly: "
+        f'`/{trigger} run "{truncate(playbook_title, 60)}" Run name`.'
+    )

@@ -108,3 +108,8 @@ def imported_schedules(schedules: Sequence[RunSchedule]) -> str:
     )
     runs = "Runs are" if len(schedules) > 1 else "A run is"
     return f"{runs} scheduled from the file, owned by you: {listed}."
+
+
+def which_schedule(trigger: str) -> str:
+    """The answer to ``unschedule`` without exactly one schedule id."""
+    return f"Which schedule? Use `/{trigger} unschedule ID` (see `schedules`)."

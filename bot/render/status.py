@@ -105,6 +105,23 @@ def snoozed_post(run: Run, names: Names, actor_id: str, until: datetime) -> Post
     return {"message": message, "props": {"attachments": [{"fallback": text, "text": text}]}}
 
 
+def snoozed_note(until: datetime) -> str:
+    """What the person who snoozed a reminder is told."""
+    return f"Snoozed: I'll ask again {format_time(until)}."
+
+
+def following_changed(run: Run, *, follow: bool, already: bool) -> str:
+    """The answer to ``/playbook follow`` (``follow``) or ``unfollow``."""
+    name = f"**{run_label(run)}**"
+    if follow:
+        if already:
+            return f"You already follow {name}."
+        return f"You now follow {name}: its status updates come to you by direct message."
+    if already:
+        return f"You don't follow {name}."
+    return f"You no longer follow {name}."
+
+
 # The dialog -------------------------------------------------------------------------------------
 
 
@@ -188,6 +205,21 @@ def digest_message(todo: Todo, now: datetime, *, trigger: str = "playbook") -> s
         lines += ["", *_tasks_section(todo, now)]
     lines += ["", f"_Switch this digest off with `/{trigger} settings digest off`._"]
     return truncate("\n".join(lines), MAX_MESSAGE_RUNES)
+
+
+def digest_usage(trigger: str) -> str:
+    """How to use ``settings`` (the run's form, or the person's digest)."""
+    return f"Usage: `/{trigger} settings` in a run's channel, or `/{trigger} settings digest on|off`"
+
+
+def digest_changed(due: datetime | None, zone_name: str) -> str:
+    """The answer to ``settings digest on|off``: off (no ``due``), or on with its first delivery."""
+    if due is None:
+        return "Your daily digest is off."
+    return (
+        f"Your daily digest is on: it comes by direct message at 08:00 ({zone_name}), "
+        f"first on {format_time(due)}."
+    )
 
 
 def _overdue_section(todo: Todo, now: datetime) -> list[str]:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from bot.domain.playbook import Playbook
+from bot.domain.run import Run
 from bot.domain.webhooks import WebhookDelivery, shown_url
 from bot.render.runs import format_time, truncate
 
@@ -51,3 +53,21 @@ def deliveries_text(subject: str, deliveries: Sequence[WebhookDelivery]) -> str:
     lines = [f"Webhook deliveries for {subject}, newest first:"]
     lines.extend(delivery_line(delivery) for delivery in deliveries)
     return "\n".join(lines)
+
+
+def run_subject(run: Run) -> str:
+    """A run, as :func:`deliveries_text` names it."""
+    return f"**{truncate(run.name, 100)}**"
+
+
+def playbook_subject(playbook: Playbook) -> str:
+    """A playbook's runs, as :func:`deliveries_text` names them."""
+    return f"runs of **{truncate(playbook.title, 100)}**"
+
+
+def no_run_here(trigger: str) -> str:
+    """The answer to ``webhooks`` in a channel without a run."""
+    return (
+        f"This channel has no run. In a run's channel, `/{trigger} webhooks` shows the run's deliveries; "
+        f"anywhere, `/{trigger} webhooks PLAYBOOK` shows a playbook's (for its admins)."
+    )

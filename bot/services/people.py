@@ -6,6 +6,7 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
+from bot.domain.errors import DomainError
 from bot.mattermost.gateway import MattermostGateway
 from bot.mattermost.types import MMUser
 
@@ -78,3 +79,27 @@ class People:
         member = await self.gateway.is_team_member(team_id, user_id)
         self._members[key] = (self.monotonic(), member)
         return member
+
+
+class PersonNotFoundError(DomainError):
+    """A person named in a command is unknown, or not on the team the command is about."""
+
+
+async def team_member_named(people: People, team_id: str, word: str) -> MMUser:
+    """The person ``word`` names (``@alice`` or ``alice``), who must be on the team to join a run."""
+    name = word.strip().lstrip("@")
+    user = await people.by_username(name) if name else None
+    if user is None:
+        raise PersonNotFoundError(f"I can't find @{name[:64]}.")
+    if not await people.is_team_member(team_id, user.id):
+        raise PersonNotFoundError(f"@{user.username} isn't on this team, so they can't join the run.")
+    return user
+
+
+async def assignee_named(people: People, team_id: str, word: str, *, me: str) -> str | None:
+    """The assignee ``word`` names: ``none`` (nobody), ``me`` (the person ``me``) or a team member."""
+    if word.lower() == "none":
+        return None
+    if word.lower() == "me":
+        return me
+    return (await team_member_named(people, team_id, word)).id

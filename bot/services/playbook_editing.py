@@ -9,28 +9,36 @@ transaction.
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from importlib import resources
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from bot.domain.errors import DomainError, FormFieldsError
 from bot.domain.playbook import InvalidPlaybookError, Playbook
 from bot.domain.playbook_access import can_edit, can_view
 from bot.domain.playbook_changes import MAX_SHOWN_CHANGES, PlaybookChange, Section, changed_fields, merged
+from bot.domain.schedules import RunSchedule
+from bot.mattermost.errors import MattermostError
 from bot.playbook_format import import_playbook, parse_document
-from bot.render.playbook_forms import START_COPY, START_STARTER
+from bot.render.playbook_editing import edit_overview, playbook_created
+from bot.render.playbook_forms import START_COPY, START_STARTER, checklists_fit
 from bot.services.playbooks import (
     PlaybookConflictError,
     PlaybookNotFoundError,
     PlaybookPermissionError,
     find_playbook,
 )
+from bot.services.schedule_store import schedules_of_playbook
 from storage.errors import DuplicateError, StorageError
 from storage.repositories.playbook_changes import PlaybookChangeRepository
 from storage.repositories.playbooks import PlaybookRepository
 
 if TYPE_CHECKING:
     from bot.services.context import Services
+
+log = logging.getLogger(__name__)
 
 STARTERS_PACKAGE = "bot.starter_playbooks"
 
@@ -97,6 +105,14 @@ async def editable_playbook(services: Services, user_id: str, playbook_id: str) 
     return playbook
 
 
+async def editable_checklist(services: Services, user_id: str, playbook_id: str, index: int) -> Playbook:
+    """The playbook for editing its checklist ``index`` (0-based), refused when that checklist is gone."""
+    playbook = await editable_playbook(services, user_id, playbook_id)
+    if index >= len(playbook.checklists):
+        raise DomainError("This checklist no longer exists; use `/playbook edit` again.")
+    return playbook
+
+
 async def save_edit(
     services: Services, user_id: str, before: Playbook, after: Playbook, section: Section
 ) -> Playbook:
@@ -157,6 +173,79 @@ async def create_playbook(services: Services, user_id: str, team_id: str, draft:
     return stored
 
 
+async def create_from_form(
+    services: Services,
+    user_id: str,
+    team_id: str,
+    *,
+    start: str,
+    title: str,
+    description: str,
+    public: bool,
+) -> Playbook:
+    """The create form submitted: the draft it starts from (:func:`draft_from`) with the form's
+    title, description (the draft's when left empty) and visibility, stored as the person's.
+
+    Raises:
+        FormFieldsError: no title, an unknown start, a title taken or a playbook breaking a rule.
+    """
+    if not title:
+        raise FormFieldsError({"title": "Give the playbook a title."})
+    draft = await draft_from(services, user_id, team_id, start, title)
+    draft = replace(draft, title=title, description=description or draft.description, public=public)
+    return await create_playbook(services, user_id, team_id, draft)
+
+
+async def tell_created(services: Services, user_id: str, playbook: Playbook) -> None:
+    """Send the person a direct message about the playbook they created, with its section buttons."""
+    post = edit_overview_post(services, playbook, {})
+    message = playbook_created(playbook, post["message"], trigger=services.command_trigger)
+    try:
+        direct = await services.gateway.direct_channel(user_id)
+        await services.gateway.create_post(direct.id, message, props=post["props"])
+    except MattermostError:
+        log.exception("could not tell %s about the new playbook %s", user_id, playbook.id)
+
+
+def edit_overview_post(
+    services: Services, playbook: Playbook, usernames: Mapping[str, str]
+) -> dict[str, Any]:
+    """The playbook's sections with a button each (:func:`~bot.render.playbook_editing.edit_overview`)."""
+    return edit_overview(
+        playbook,
+        checklists_fit=checklists_fit(playbook, usernames),
+        signer=services.signer,
+        url=services.action_url,
+        trigger=services.command_trigger,
+    )
+
+
+def people_of(playbook: Playbook) -> Iterator[str]:
+    """Everyone the playbook's forms name: members, invited people, the default owner, assignees."""
+    yield from playbook.member_ids
+    yield from playbook.invites.user_ids
+    if playbook.default_owner.user_id:
+        yield playbook.default_owner.user_id
+    for checklist in playbook.checklists:
+        yield from (item.assignee_id for item in checklist.items if item.assignee_id)
+
+
+async def usernames_of(services: Services, playbook: Playbook) -> dict[str, str]:
+    """The usernames of :func:`people_of`, by user id."""
+    return await services.people.usernames(people_of(playbook))
+
+
+async def channel_names(services: Services, channel_ids: Iterable[str]) -> dict[str, str]:
+    """The names of these channels, by id; one Mattermost cannot give is left out."""
+    names: dict[str, str] = {}
+    for channel_id in channel_ids:
+        try:
+            names[channel_id] = (await services.gateway.channel(channel_id)).name
+        except MattermostError:
+            continue  # shown as its id; the form asks for a name the person can fix
+    return names
+
+
 async def draft_from(services: Services, user_id: str, team_id: str, start: str, title: str) -> Playbook:
     """What a new playbook starts from, as the create form names it: ``blank``, ``starter:KEY`` (a
     bundled starter) or ``copy:ID`` (a playbook the person may see).
@@ -187,3 +276,23 @@ async def recent_changes(services: Services, playbook_id: str) -> list[PlaybookC
     """The playbook's latest edits, newest first."""
     async with services.transaction() as session:
         return await PlaybookChangeRepository(session).recent(playbook_id, MAX_SHOWN_CHANGES)
+
+
+@dataclass(frozen=True)
+class PlaybookRecord:
+    """What ``/playbook show`` tells beside the playbook: its schedules, its recent changes and the
+    usernames of the people they name."""
+
+    schedules: list[RunSchedule]
+    changes: list[PlaybookChange]
+    usernames: dict[str, str]
+
+
+async def playbook_record(services: Services, playbook: Playbook) -> PlaybookRecord:
+    """The playbook's schedules and recent changes, with the usernames its page shows."""
+    schedules = await schedules_of_playbook(services, playbook.id)
+    changes = await recent_changes(services, playbook.id)
+    people = {playbook.default_owner.user_id} | {schedule.owner_id for schedule in schedules}
+    people |= {change.user_id for change in changes}
+    usernames = await services.people.usernames(person for person in people if person)
+    return PlaybookRecord(schedules, changes, usernames)

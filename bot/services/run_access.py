@@ -217,6 +217,17 @@ async def choose_channel_run(
         return fitting[0]
 
 
+async def chosen_channel_run(
+    services: Services, run_id: str, channel_id: str, user_id: str, action: RunAction
+) -> Run:
+    """The run a person chose with a "which run?" button of ``channel_id``, checked for
+    ``action``: a run of another channel is as unknown as a hidden one."""
+    run = await load_run(services, run_id, user_id, action)
+    if run.channel_id != channel_id:
+        raise RunNotVisibleError()
+    return run
+
+
 async def _load(
     services: Services,
     find: Callable[[RunRepository], Awaitable[Run | None]],

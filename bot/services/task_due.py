@@ -17,6 +17,7 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.run import Run, RunStatus, is_overdue, iter_items
+from bot.domain.run_checklists import task_anywhere
 from bot.render.task_forms import task_overdue
 from bot.services import run_refresh
 from bot.services.context import Services
@@ -105,7 +106,7 @@ async def fall_due(job: Job, services: Services) -> datetime | None:
     if run is None or run.is_finished:
         return None
     # Found by id wherever it stands now: the task may have moved to another checklist.
-    ref = next((r for r in iter_items(run) if r.item.id == item_id), None)
+    ref = task_anywhere(run, item_id)
     if ref is None or ref.item.due_at is None or _ms(ref.item.due_at) != job.payload.get("due_ms"):
         return None
     await run_refresh.refresh_posts(services, run_id, (ref.checklist.id,))

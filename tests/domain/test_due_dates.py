@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.domain.due_dates import DueDateError, format_local, parse_due
+from bot.domain.due_dates import DueDateError, due_from_form, format_local, parse_due
 from bot.domain.run_model import ItemState, RunItem
 from bot.domain.run_queries import is_overdue
 
@@ -93,3 +93,13 @@ def test_a_task_is_overdue_from_its_due_time_while_outstanding() -> None:
     assert is_overdue(task, NOW)
     assert not is_overdue(RunItem(id="i", title="t", due_at=NOW, state=ItemState.CLOSED), NOW)
     assert not is_overdue(RunItem(id="i", title="t"), NOW)
+
+
+def test_a_forms_due_time_left_as_shown_is_kept_to_the_second_even_once_passed() -> None:
+    shown = NOW - timedelta(hours=1, seconds=7)
+    assert due_from_form(format_local(shown, PARIS), shown, NOW, PARIS) == shown
+    assert due_from_form("", shown, NOW, PARIS) is None
+    assert due_from_form("2h", shown, NOW, PARIS) == NOW + timedelta(hours=2)
+    assert due_from_form("2h", None, NOW, PARIS) == NOW + timedelta(hours=2)
+    with pytest.raises(DueDateError, match="already passed"):
+        due_from_form(format_local(shown, PARIS), None, NOW, PARIS)

@@ -15,6 +15,8 @@ from bot.domain.run_checklists import (
     move_item,
     remove_checklist,
     rename_checklist,
+    task_anywhere,
+    task_text_problems,
 )
 from bot.domain.timeline import TimelineEventType
 from tests.domain.test_run import LATER, ids_of, new_run
@@ -102,3 +104,22 @@ def test_a_task_command_must_be_a_slash_command() -> None:
     checklist_id, item_id = ids_of(run, 1, 2)
     with pytest.raises(InvalidChangeError, match="starts with `/`"):
         edit_item(run, checklist_id, item_id, TaskEdit("Page", "", "page oncall", None, None), **WHO)
+
+
+def test_a_task_is_found_by_id_after_a_move_and_not_once_gone() -> None:
+    run = new_run()
+    checklist_id, item_id = ids_of(run, 1, 3)
+    moved = move_item(run, checklist_id, item_id, run.checklists[1].id, **WHO).run
+    found = task_anywhere(moved, item_id)
+    assert found is not None
+    assert (found.checklist_no, found.item_no) == (2, 3)
+    assert task_anywhere(moved, "gone") is None
+
+
+def test_a_task_forms_text_problems_are_named_by_field() -> None:
+    assert task_text_problems("Page", "", "/page oncall") == {}
+    assert task_text_problems("", "", "page") == {
+        "title": "A task needs a title.",
+        "command": "A slash command starts with `/`, like `/page oncall`.",
+    }
+    assert set(task_text_problems("Page", "x" * 5000, "")) == {"description"}

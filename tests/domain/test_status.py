@@ -19,6 +19,7 @@ from bot.domain.status import (
     order_overdue,
     order_tasks,
     parse_reminder_interval,
+    reminder_from_form,
 )
 
 NOW = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
@@ -150,3 +151,14 @@ def test_overdue_runs_are_ordered_longest_overdue_first() -> None:
         OverdueRun("b", "B", "b", NOW - timedelta(hours=5)),
     ]
     assert [r.run_id for r in order_overdue(runs)] == ["b", "a"]
+
+
+def test_the_update_forms_reminder_is_a_choice_or_the_interval_written_beside_custom() -> None:
+    assert reminder_from_form("1h", "ignored") == timedelta(hours=1)
+    assert reminder_from_form("", "") is None
+    assert reminder_from_form("none", "2h") is None
+    assert reminder_from_form("custom", "2h30m") == timedelta(hours=2, minutes=30)
+    with pytest.raises(StatusUpdateError, match="Write the interval"):
+        reminder_from_form("custom", "")
+    with pytest.raises(InvalidIntervalError):
+        reminder_from_form("custom", "soonish")
