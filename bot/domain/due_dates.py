@@ -12,17 +12,15 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.domain.errors import DomainError
+from bot.domain.spans import read_span
 
 EXAMPLES = "`2h`, `30m`, `1d`, `tomorrow 17:00`, `17:00`, `2026-12-24 09:00` or `none`"
 CLEAR_WORDS = frozenset({"none", "clear", "-"})
 DEFAULT_TIME = time(9, 0)
 MAX_AHEAD = timedelta(days=5 * 366)
 
-_DURATION_PART = re.compile(r"(\d{1,5})\s*(w|d|h|m|s)")
-_DURATION_WHOLE = re.compile(r"(?:\d{1,5}\s*[wdhms]\s*)+")
 _TIME = re.compile(r"(\d{1,2}):(\d{2})")
 _DATE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
-_UNITS = {"w": 7 * 86400, "d": 86400, "h": 3600, "m": 60, "s": 1}
 _UNIT_WORDS = {
     "weeks": "w",
     "week": "w",
@@ -91,14 +89,14 @@ def _relative(words: str, now: datetime) -> datetime | None:
     spoken = words.removeprefix("in ").strip()
     for word, unit in _UNIT_WORDS.items():
         spoken = re.sub(rf"(?<=\d)\s*{word}\b", unit, spoken)
-    if not _DURATION_WHOLE.fullmatch(spoken):
+    ahead = read_span(spoken, units="wdhms")
+    if ahead is None:
         return None
-    seconds = sum(int(amount) * _UNITS[unit] for amount, unit in _DURATION_PART.findall(spoken))
-    if seconds == 0:
+    if not ahead:
         raise DueDateError("A due date must be some time ahead, like `2h`.")
-    if seconds > MAX_AHEAD.total_seconds():
+    if ahead > MAX_AHEAD:
         raise DueDateError("A due date can be at most five years ahead.")
-    return now.astimezone(UTC) + timedelta(seconds=seconds)
+    return now.astimezone(UTC) + ahead
 
 
 def _absolute(words: str, local_now: datetime, zone: ZoneInfo) -> datetime | None:

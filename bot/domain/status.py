@@ -13,7 +13,6 @@ once per due time: when it goes unanswered the run stays *overdue* (shown on its
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
@@ -21,6 +20,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.domain.errors import DomainError
 from bot.domain.run_model import Run
+from bot.domain.spans import read_span, write_span
 
 MAX_UPDATE_LENGTH = 16000
 MIN_INTERVAL = timedelta(minutes=1)
@@ -46,9 +46,6 @@ SNOOZE_CHOICES: tuple[tuple[str, timedelta], ...] = (
     ("4h", timedelta(hours=4)),
     ("1d", timedelta(days=1)),
 )
-
-_UNITS = {"w": timedelta(weeks=1), "d": timedelta(days=1), "h": timedelta(hours=1), "m": timedelta(minutes=1)}
-_INTERVAL = re.compile(r"(?:(\d{1,4})\s*w)?\s*(?:(\d{1,4})\s*d)?\s*(?:(\d{1,5})\s*h)?\s*(?:(\d{1,6})\s*m)?")
 
 
 class StatusUpdateError(DomainError):
@@ -101,11 +98,9 @@ def parse_reminder_interval(text: str) -> timedelta | None:
     cleaned = text.strip().lower()
     if cleaned in ("", NONE, "no", "off", "0"):
         return None
-    match = _INTERVAL.fullmatch(cleaned)
-    if match is None or not any(match.groups()):
+    interval = read_span(cleaned)
+    if interval is None:
         raise InvalidIntervalError(text)
-    weeks, days, hours, minutes = (int(group or 0) for group in match.groups())
-    interval = weeks * _UNITS["w"] + days * _UNITS["d"] + hours * _UNITS["h"] + minutes * _UNITS["m"]
     if not MIN_INTERVAL <= interval <= MAX_INTERVAL:
         raise StatusUpdateError("A reminder interval must be between 1 minute (1m) and a year (52w).")
     return interval
@@ -126,13 +121,7 @@ def format_reminder_interval(interval: timedelta | None) -> str:
     """The shortest way to write ``interval`` that :func:`parse_reminder_interval` reads back (``2h30m``)."""
     if interval is None or interval <= timedelta(0):
         return NONE
-    minutes = int(interval.total_seconds() // 60)
-    parts = []
-    for unit, size in (("w", 7 * 24 * 60), ("d", 24 * 60), ("h", 60), ("m", 1)):
-        count, minutes = divmod(minutes, size)
-        if count:
-            parts.append(f"{count}{unit}")
-    return "".join(parts) or "1m"
+    return write_span(interval) or "1m"
 
 
 def interval_from_seconds(seconds: int) -> timedelta | None:

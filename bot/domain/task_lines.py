@@ -26,15 +26,13 @@ from datetime import timedelta
 
 from bot.domain.errors import DomainError
 from bot.domain.playbook import AssigneeType, ChecklistItemTemplate, ChecklistTemplate
+from bot.domain.spans import read_span, write_span
 
 HEADER = "## "
 ROLE_ASSIGNEES = ("owner", "creator")
 _SEPARATOR = re.compile(r"\s{2,}|\t+")
 _BULLET = re.compile(r"^(?:[-*]|\[ ?\])\s+")
-_SPAN = re.compile(r"(\d{1,5})([wdhm])")
-_SPAN_WHOLE = re.compile(r"(?:\d{1,5}[wdhm])+")
 _USERNAME = re.compile(r"^[a-z0-9.\-_]{1,64}$")
-_UNIT = {"w": timedelta(weeks=1), "d": timedelta(days=1), "h": timedelta(hours=1), "m": timedelta(minutes=1)}
 _DESCRIPTION_INDENT = "    "
 
 
@@ -67,21 +65,15 @@ class ChecklistText:
 
 def parse_span(text: str) -> timedelta:
     """``15m``, ``1h30m``, ``2d``, ``1w`` as a duration; :class:`ValueError` otherwise."""
-    compact = text.strip().lower().replace(" ", "")
-    if not compact or not _SPAN_WHOLE.fullmatch(compact):
+    span = read_span(text)
+    if span is None:
         raise ValueError(f"{text!r} is not a time like 15m, 2h, 1d or 1d12h")
-    return sum((int(count) * _UNIT[unit] for count, unit in _SPAN.findall(compact)), timedelta())
+    return span
 
 
 def format_span(span: timedelta) -> str:
     """A duration as :func:`parse_span` reads it, in whole minutes (``1d12h``, ``15m``, ``0m``)."""
-    minutes = int(span.total_seconds()) // 60
-    parts = []
-    for unit, size in (("w", 7 * 24 * 60), ("d", 24 * 60), ("h", 60), ("m", 1)):
-        count, minutes = divmod(minutes, size)
-        if count:
-            parts.append(f"{count}{unit}")
-    return "".join(parts) or "0m"
+    return write_span(span) or "0m"
 
 
 def parse_task(text: str, line: int = 1) -> TaskLine:
