@@ -26,6 +26,7 @@ from bot.services import playbook_editing as editing
 from bot.services.context import Services
 from bot.services.playbook_forms import read_checklist, read_section
 from bot.services.playbooks import find_playbook, visible_playbooks
+from bot.services.run_refresh import spawn
 
 from .callbacks import ActionRequest, ActionResult, DialogRequest, DialogResult
 from .forms import open_dialog
@@ -78,11 +79,7 @@ async def submit_create(sub: DialogRequest, form: CreatePlaybookForm, services: 
         description=sub.text("description"),
         public=sub.submission.get("public") in (True, "true"),
     )
-    work = editing.tell_created(services, sub.user_id, created)
-    if services.background is not None:
-        services.background.spawn(work, name="playbook-created")
-    else:
-        await work
+    spawn(services, editing.tell_created(services, sub.user_id, created), "playbook-created")
     return DialogResult()
 
 
